@@ -9,8 +9,10 @@
 #define SG_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
+#include "rule.h"
 
 struct sg_policy;
 
@@ -36,5 +38,53 @@ char *sg_policy_dump(const struct sg_policy *policy);
 
 /* Frees a policy. NULL is a no-op. */
 void sg_policy_free(struct sg_policy *policy);
+
+/* What mutation injects at pod level. */
+enum sg_profile_type {
+    SG_PROFILE_NONE,            /* inject nothing */
+    SG_PROFILE_RUNTIME_DEFAULT, /* {type: RuntimeDefault} */
+    SG_PROFILE_LOCALHOST,       /* {type: Localhost, localhostProfile: ...} */
+};
+
+/* Who and what a request is about: the facts exemptions and overrides match
+ * on. NULL or "" fields never match anything (as in PSA). */
+struct sg_subject {
+    const char *namespace;
+    const char *username;
+    const char *const *groups;
+    size_t n_groups;
+    const char *runtime_class;
+};
+
+/* The rules in force for one request: the base policy with every matching
+ * override applied in file order. Every pointer borrows from the policy and
+ * lives as long as it. */
+struct sg_effective {
+    enum sg_action action[SG_RULE_COUNT]; /* always deny for the fixed rules */
+    const char *const *localhost_globs;   /* fnmatch(3) patterns */
+    size_t n_localhost_globs;
+    uint64_t allowed_add;                 /* capability mask; SG_CAP_ALL_BIT: any */
+    enum sg_profile_type default_profile;
+    const char *default_localhost;        /* with SG_PROFILE_LOCALHOST */
+    const int *default_drop;              /* capability numbers, policy order */
+    size_t n_default_drop;
+};
+
+enum sg_exemption {
+    SG_EXEMPT_NONE,
+    SG_EXEMPT_NAMESPACE,
+    SG_EXEMPT_USERNAME,
+    SG_EXEMPT_GROUP,
+    SG_EXEMPT_RUNTIME_CLASS,
+};
+
+/* "namespace", "username", ...; "" for SG_EXEMPT_NONE. */
+const char *sg_exemption_name(enum sg_exemption e);
+
+/* Works out the rules for `subject`. Returns the exemption that applies
+ * (then *out is still filled, but nothing is to be judged or injected) or
+ * SG_EXEMPT_NONE. */
+enum sg_exemption sg_policy_resolve(const struct sg_policy *policy,
+                                    const struct sg_subject *subject, struct sg_effective *out);
 
 #endif

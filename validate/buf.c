@@ -1,0 +1,128 @@
+/* buf.c - see buf.h. */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sg_buf_init(struct sg_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+    b->failed = false;
+}
+
+static bool reserve(struct sg_buf *b, size_t extra)
+{
+    size_t need, cap;
+    char *p;
+
+    if (b->failed)
+        return false;
+    if (extra > b->max - b->len) {
+        b->failed = true;
+        return false;
+    }
+    need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    if (cap > b->max + 1)
+        cap = b->max + 1;
+    p = realloc(b->data, cap);
+    if (p == NULL) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void sg_buf_add(struct sg_buf *b, const char *s, size_t n)
+{
+    if (!reserve(b, n))
+        return;
+    if (n > 0)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void sg_buf_adds(struct sg_buf *b, const char *s)
+{
+    sg_buf_add(b, s, strlen(s));
+}
+
+void sg_buf_addc(struct sg_buf *b, char c)
+{
+    sg_buf_add(b, &c, 1);
+}
+
+void sg_buf_addf(struct sg_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (b->failed)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !reserve(b, (size_t)n)) {
+        b->failed = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sg_buf_truncate(struct sg_buf *b, size_t len)
+{
+    if (len < b->len) {
+        b->len = len;
+        b->data[len] = '\0';
+    }
+}
+
+bool sg_buf_failed(const struct sg_buf *b)
+{
+    return b->failed;
+}
+
+const char *sg_buf_str(const struct sg_buf *b)
+{
+    return b->data != NULL ? b->data : "";
+}
+
+char *sg_buf_steal(struct sg_buf *b)
+{
+    char *p;
+
+    if (b->failed) {
+        sg_buf_release(b);
+        return NULL;
+    }
+    if (b->data == NULL)
+        p = calloc(1, 1);
+    else
+        p = b->data;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+void sg_buf_release(struct sg_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = false;
+}

@@ -1,0 +1,36 @@
+/* buf.h - a growable text buffer whose maximum is fixed at creation (curl's
+ * dynbuf). Appends past the maximum or a failed allocation make the buffer
+ * "failed": later appends do nothing and sg_buf_failed() says so, so a
+ * builder can append freely and check once at the end. The text is always
+ * NUL-terminated. */
+#ifndef SG_BUF_H
+#define SG_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sg_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max; /* bound on len */
+    bool failed;
+};
+
+void sg_buf_init(struct sg_buf *b, size_t max);
+void sg_buf_add(struct sg_buf *b, const char *s, size_t n);
+void sg_buf_adds(struct sg_buf *b, const char *s);
+void sg_buf_addc(struct sg_buf *b, char c);
+void sg_buf_addf(struct sg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Cuts the text back to `len` bytes (len <= b->len); clears nothing else. */
+void sg_buf_truncate(struct sg_buf *b, size_t len);
+bool sg_buf_failed(const struct sg_buf *b);
+/* The text ("" when empty); owned by the buffer. */
+const char *sg_buf_str(const struct sg_buf *b);
+/* Hands the text to the caller (free() it) and resets the buffer; NULL when
+ * the buffer failed. */
+char *sg_buf_steal(struct sg_buf *b);
+/* Frees the text; the buffer may be reused after sg_buf_init. */
+void sg_buf_release(struct sg_buf *b);
+
+#endif

@@ -1,0 +1,64 @@
+/* json.h - reading a cJSON tree the way the API server's decoder reads an
+ * object: JSON null is the same as an absent field, a field of the wrong
+ * type is an error, and so is a key given twice (cJSON keeps both; Go would
+ * keep the last, so the two readers could disagree). Every error is added
+ * to a report as an `unreadable` violation with the field's path, so the
+ * object is denied, never read differently from how the cluster reads it.
+ *
+ * Paths are the dotted form users know: spec.containers[0].securityContext. */
+#ifndef SG_JSON_H
+#define SG_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "report.h"
+
+#define SG_PATH_MAX 512
+
+struct sg_path {
+    char buf[SG_PATH_MAX];
+    size_t len;
+};
+
+void sg_path_init(struct sg_path *p, const char *start);
+/* Appends ".key" (or "key" at the start) / "[i]" / "[key]"; returns the
+ * length before, for sg_path_pop. A path that would not fit ends in "...". */
+size_t sg_path_key(struct sg_path *p, const char *key);
+size_t sg_path_index(struct sg_path *p, size_t i);
+size_t sg_path_map_key(struct sg_path *p, const char *key);
+void sg_path_pop(struct sg_path *p, size_t len);
+
+enum sg_json_type {
+    SG_JSON_OBJECT,
+    SG_JSON_ARRAY,
+    SG_JSON_STRING,
+    SG_JSON_BOOL,
+};
+
+enum sg_json_got {
+    SG_GOT_ABSENT, /* missing or null */
+    SG_GOT_OK,     /* present with the right type: *out is set */
+    SG_GOT_BAD,    /* wrong type or duplicate key: reported as unreadable */
+};
+
+/* Looks up `key` in `obj` (an object) and checks its type. On SG_GOT_BAD
+ * an unreadable violation is added to `report` at path + key. */
+enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_type type,
+                                struct sg_path *path, struct sg_report *report,
+                                const cJSON **out);
+
+/* Checks a value's type (for array items); reports like sg_json_member. A
+ * null item is SG_GOT_BAD: a list entry cannot be absent. */
+enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct sg_path *path,
+                               struct sg_report *report);
+
+/* Appends `s` as a JSON string literal, quoted and escaped. */
+void sg_json_write_string(struct sg_buf *b, const char *s);
+
+/* "an object", "a string", ... for messages. */
+const char *sg_json_type_name(const cJSON *item);
+
+#endif

@@ -1,0 +1,51 @@
+/* rule.h - the closed list of rules seccomp-guard judges, and the actions a
+ * policy can give them. A rule's id is its policy key (`rules.<id>`), its
+ * name in messages ("[seccomp-unset]"), in metrics and in audit annotations.
+ *
+ * Two rules are not configurable: a seccomp setting that Kubernetes itself
+ * would refuse (seccomp-invalid) and input the engine cannot fully read
+ * (unreadable) are always denied, so no policy can open a hole there. */
+#ifndef SG_RULE_H
+#define SG_RULE_H
+
+#include <stdbool.h>
+
+/* Ordered by strength: a stronger action wins when several apply. */
+enum sg_action {
+    SG_ACTION_ALLOW, /* nothing happens */
+    SG_ACTION_AUDIT, /* allowed, recorded in audit annotations and the log */
+    SG_ACTION_WARN,  /* allowed, with a warning the user sees */
+    SG_ACTION_DENY,  /* refused */
+};
+#define SG_ACTION_COUNT 4
+
+enum sg_rule {
+    SG_RULE_SECCOMP_UNCONFINED,   /* Unconfined in a field or legacy annotation */
+    SG_RULE_SECCOMP_UNSET,        /* a container that runs with no profile at all */
+    SG_RULE_SECCOMP_LOCALHOST,    /* a Localhost profile outside the allow-list */
+    SG_RULE_PRIVILEGED,           /* privileged: true (Unconfined + every capability) */
+    SG_RULE_CAP_ADD,              /* an added capability outside the allow-list */
+    SG_RULE_CAP_SPELLING,         /* an added capability not spelt canonically */
+    SG_RULE_CAP_DROP_SPELLING,    /* a dropped capability not spelt canonically */
+    SG_RULE_CAP_UNKNOWN,          /* an added name that is no Linux capability */
+    SG_RULE_CAP_DROP_ALL,         /* drop does not contain ALL */
+    SG_RULE_PRIV_ESCALATION,      /* allowPrivilegeEscalation is not false */
+    SG_RULE_SECCOMP_INVALID,      /* a seccomp setting Kubernetes would refuse */
+    SG_RULE_UNREADABLE,           /* input that cannot be fully read */
+    SG_RULE_COUNT
+};
+/* Rules before this one take an action from the policy. */
+#define SG_RULE_CONFIGURABLE SG_RULE_SECCOMP_INVALID
+
+/* The rule's id ("seccomp-unconfined"). */
+const char *sg_rule_id(enum sg_rule rule);
+/* What the rule is about, one line, for docs and `policy` output. */
+const char *sg_rule_summary(enum sg_rule rule);
+/* Finds a rule by id; returns -1 when there is none. */
+int sg_rule_find(const char *id);
+
+const char *sg_action_name(enum sg_action action); /* "deny" ... */
+/* Finds an action by name; returns -1 when there is none. */
+int sg_action_find(const char *name);
+
+#endif

@@ -1,0 +1,468 @@
+/* rules.c - see rules.h.
+ *
+ * Where seccomp-guard and PSA differ, it is on purpose and written down in
+ * docs/policy.md: an `unconfined` legacy annotation counts whatever the
+ * cluster version; privileged: true is also judged as Unconfined and as
+ * every capability, so relaxing `privileged` alone opens nothing; added
+ * capabilities are judged by what the runtime grants, so no spelling slips
+ * past the allow-list. */
+#include "rules.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capability.h"
+#include "json.h"
+
+#define QUOTE_MAX 64  /* bytes of an untrusted value shown in a message */
+#define NAME_BRIEF 40 /* bytes of a container name shown in a warning */
+
+struct judge {
+    const struct sg_pod *pod;
+    const struct sg_effective *eff;
+    struct sg_report *report;
+    struct sg_path path;
+};
+
+static const char *list_noun(enum sg_list l)
+{
+    return l == SG_LIST_INIT ? "init container" : l == SG_LIST_EPHEMERAL ? "ephemeral container"
+                                                                          : "container";
+}
+
+/* `container "app"`, quoted safely, for messages and warnings. */
+static void who(char *out, size_t cap, const struct sg_container *c, size_t max)
+{
+    char name[128];
+
+    sg_quote(name, sizeof(name), c->name, max);
+    snprintf(out, cap, "%s %s", list_noun(c->list), name);
+}
+
+static void container_path(struct judge *j, const struct sg_container *c)
+{
+    sg_path_init(&j->path, j->pod->spec_path);
+    sg_path_key(&j->path, sg_list_key(c->list));
+    sg_path_index(&j->path, c->index);
+}
+
+static bool localhost_allowed(const struct sg_effective *eff, const char *path)
+{
+    for (size_t i = 0; i < eff->n_localhost_globs; i++) {
+        if (fnmatch(eff->localhost_globs[i], path, 0) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Judges a Localhost path found at j->path (a field or an annotation). */
+static void judge_localhost(struct judge *j, const char *subject, const char *path)
+{
+    char q[QUOTE_MAX * 4 + 8];
+    const char *problem;
+    char brief[160];
+
+    if (path == NULL) {
+        snprintf(brief, sizeof(brief), "%s: Localhost profile without localhostProfile",
+                 subject);
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+                      "type Localhost needs localhostProfile, the path of a profile relative "
+                      "to the kubelet's seccomp directory (for example "
+                      "profiles/audit.json)");
+        return;
+    }
+    sg_quote(q, sizeof(q), path, QUOTE_MAX);
+    problem = sg_seccomp_localhost_problem(path, strlen(path));
+    if (problem != NULL) {
+        snprintf(brief, sizeof(brief), "%s: localhostProfile %s", subject, problem);
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+                      "localhostProfile %s %s; Kubernetes refuses it: give a path relative to "
+                      "the kubelet's seccomp directory (/var/lib/kubelet/seccomp), such as "
+                      "profiles/audit.json",
+                      q, problem);
+        return;
+    }
+    if (!localhost_allowed(j->eff, path)) {
+        snprintf(brief, sizeof(brief), "%s: Localhost profile %s is not allowed", subject, q);
+        sg_report_add(j->report, SG_RULE_SECCOMP_LOCALHOST,
+                      j->eff->action[SG_RULE_SECCOMP_LOCALHOST], j->path.buf, brief,
+                      "Localhost profile %s matches none of the policy's "
+                      "seccomp.allowedLocalhostProfiles; use an allowed profile or "
+                      "RuntimeDefault",
+                      q);
+    }
+}
+
+/* Judges a seccompProfile field at j->path (which names the field). */
+static void judge_profile(struct judge *j, const char *subject, const struct sg_profile *p)
+{
+    char q[QUOTE_MAX * 4 + 8];
+    char brief[160];
+    size_t mark;
+
+    if (p->type == SG_SECCOMP_UNSET)
+        return;
+    sg_quote(q, sizeof(q), p->type_str, QUOTE_MAX);
+    if (p->type != SG_SECCOMP_LOCALHOST && p->localhost != NULL) {
+        mark = sg_path_key(&j->path, "localhostProfile");
+        snprintf(brief, sizeof(brief), "%s: localhostProfile is only valid with Localhost",
+                 subject);
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+                      "is set, but type is %s: Kubernetes accepts localhostProfile only with "
+                      "type Localhost; remove it or set type: Localhost",
+                      q);
+        sg_path_pop(&j->path, mark);
+    }
+    mark = sg_path_key(&j->path, "type");
+    switch (p->type) {
+    case SG_SECCOMP_UNCONFINED:
+        snprintf(brief, sizeof(brief), "%s: seccomp Unconfined", subject);
+        sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
+                      j->eff->action[SG_RULE_SECCOMP_UNCONFINED], j->path.buf, brief,
+                      "is \"Unconfined\", which runs without any seccomp filter; set it to "
+                      "\"RuntimeDefault\" (or a Localhost profile)");
+        break;
+    case SG_SECCOMP_BAD:
+        snprintf(brief, sizeof(brief), "%s: unknown seccomp type %s", subject, q);
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+                      "is %s, which is not a seccomp profile type: use \"RuntimeDefault\" or "
+                      "\"Localhost\" (the names are case-sensitive)",
+                      q);
+        break;
+    case SG_SECCOMP_LOCALHOST:
+        sg_path_pop(&j->path, mark);
+        mark = sg_path_key(&j->path, "localhostProfile");
+        judge_localhost(j, subject, p->localhost);
+        break;
+    case SG_SECCOMP_RUNTIME_DEFAULT:
+    case SG_SECCOMP_UNSET:
+        break;
+    }
+    sg_path_pop(&j->path, mark);
+}
+
+/* Judges a legacy annotation value at j->path. */
+static void judge_annotation(struct judge *j, const char *subject, const char *value)
+{
+    char q[QUOTE_MAX * 4 + 8];
+    char brief[160];
+    const char *path = NULL;
+
+    if (value == NULL)
+        return;
+    sg_quote(q, sizeof(q), value, QUOTE_MAX);
+    switch (sg_seccomp_annotation_type(value, &path)) {
+    case SG_SECCOMP_UNCONFINED:
+        snprintf(brief, sizeof(brief), "%s: seccomp annotation unconfined", subject);
+        sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
+                      j->eff->action[SG_RULE_SECCOMP_UNCONFINED], j->path.buf, brief,
+                      "is \"unconfined\", which runs without any seccomp filter on clusters "
+                      "that still read this annotation; remove it and set "
+                      "securityContext.seccompProfile.type: RuntimeDefault");
+        break;
+    case SG_SECCOMP_LOCALHOST:
+        judge_localhost(j, subject, path);
+        break;
+    case SG_SECCOMP_BAD:
+    case SG_SECCOMP_UNSET:
+        snprintf(brief, sizeof(brief), "%s: bad seccomp annotation value", subject);
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+                      "is %s, which is not a seccomp annotation value (runtime/default, "
+                      "docker/default or localhost/<path>); remove it and set "
+                      "securityContext.seccompProfile instead",
+                      q);
+        break;
+    case SG_SECCOMP_RUNTIME_DEFAULT:
+        break;
+    }
+}
+
+static void judge_pod_level(struct judge *j)
+{
+    const struct sg_pod *pod = j->pod;
+    size_t mark;
+
+    if (pod->psc != NULL) {
+        sg_path_init(&j->path, pod->spec_path);
+        sg_path_key(&j->path, "securityContext");
+        sg_path_key(&j->path, "seccompProfile");
+        judge_profile(j, "pod", &pod->seccomp);
+    }
+    if (pod->annotation != NULL) {
+        sg_path_init(&j->path, pod->meta_path);
+        sg_path_key(&j->path, "annotations");
+        mark = sg_path_map_key(&j->path, SG_ANNOTATION_POD);
+        judge_annotation(j, "pod", pod->annotation);
+        sg_path_pop(&j->path, mark);
+    }
+}
+
+/* A container with no profile of its own inherits the pod's field. The
+ * legacy annotations give it none: the kubelet ignores them since 1.27. */
+static void judge_unset(struct judge *j, const struct sg_container *c, const char *subject)
+{
+    char brief[160];
+
+    if (c->seccomp.type != SG_SECCOMP_UNSET || j->pod->seccomp.type != SG_SECCOMP_UNSET ||
+        j->pod->windows)
+        return;
+    snprintf(brief, sizeof(brief), "%s: no seccomp profile", subject);
+    sg_report_add(j->report, SG_RULE_SECCOMP_UNSET, j->eff->action[SG_RULE_SECCOMP_UNSET],
+                  j->path.buf, brief,
+                  "%s runs with no seccomp profile, because neither it nor the pod sets one%s; "
+                  "set %s.securityContext.seccompProfile.type: RuntimeDefault",
+                  subject,
+                  (c->annotation != NULL || j->pod->annotation != NULL)
+                      ? " (the legacy seccomp annotations are ignored by Kubernetes 1.27 and "
+                        "later)"
+                      : "",
+                  j->pod->spec_path);
+}
+
+static void judge_privileged(struct judge *j, const struct sg_container *c, const char *subject)
+{
+    const struct sg_effective *eff = j->eff;
+    enum sg_action priv = eff->action[SG_RULE_PRIVILEGED];
+    enum sg_action unconfined = eff->action[SG_RULE_SECCOMP_UNCONFINED];
+    enum sg_action add = eff->action[SG_RULE_CAP_ADD];
+    bool all_allowed = (eff->allowed_add & SG_CAP_ALL_BIT) != 0 ||
+                       (eff->allowed_add & SG_CAP_EVERY) == SG_CAP_EVERY;
+    char brief[160];
+    size_t mark;
+
+    if (c->privileged != 1)
+        return;
+    mark = sg_path_key(&j->path, "securityContext");
+    sg_path_key(&j->path, "privileged");
+    snprintf(brief, sizeof(brief), "%s: privileged", subject);
+    sg_report_add(j->report, SG_RULE_PRIVILEGED, priv, j->path.buf, brief,
+                  "%s is privileged: it runs without a seccomp filter and with every "
+                  "capability; remove privileged: true and add only the capabilities it needs",
+                  subject);
+    /* A privileged container is Unconfined and holds every capability: a
+     * policy that relaxes `privileged` but not those rules still judges it
+     * by them. Reported only where they are stricter, to keep one message
+     * per problem. */
+    if (unconfined > priv) {
+        snprintf(brief, sizeof(brief), "%s: privileged means seccomp Unconfined", subject);
+        sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED, unconfined, j->path.buf, brief,
+                      "privileged: true runs %s without a seccomp filter, which is Unconfined; "
+                      "remove privileged: true",
+                      subject);
+    }
+    if (add > priv && !all_allowed) {
+        snprintf(brief, sizeof(brief), "%s: privileged grants every capability", subject);
+        sg_report_add(j->report, SG_RULE_CAP_ADD, add, j->path.buf, brief,
+                      "privileged: true grants %s every capability, beyond "
+                      "capabilities.allowedAdd; remove privileged: true and add only allowed "
+                      "capabilities",
+                      subject);
+    }
+    sg_path_pop(&j->path, mark);
+}
+
+static void allowed_list(char *out, size_t cap, uint64_t mask)
+{
+    size_t o = 0;
+
+    out[0] = '\0';
+    if (mask == 0) {
+        snprintf(out, cap, "none");
+        return;
+    }
+    for (int c = 0; c <= SG_CAP_ALL && o < cap; c++) {
+        if (mask & sg_cap_bit(c))
+            o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? ", " : "", sg_cap_name(c));
+    }
+}
+
+static void judge_add(struct judge *j, const struct sg_container *c, const char *subject)
+{
+    const struct sg_effective *eff = j->eff;
+    char q[QUOTE_MAX * 4 + 8], brief[200], allowed[1024];
+    size_t index = 0, mark;
+
+    if (c->add == NULL)
+        return;
+    for (const cJSON *it = c->add->child; it != NULL; it = it->next, index++) {
+        enum sg_cap_spelling spelling;
+        int cap;
+        mark = sg_path_index(&j->path, index);
+        if (sg_json_check(it, SG_JSON_STRING, &j->path, j->report) != SG_GOT_OK) {
+            sg_path_pop(&j->path, mark);
+            continue;
+        }
+        sg_quote(q, sizeof(q), it->valuestring, QUOTE_MAX);
+        /* cJSON strings end at the first NUL; the reader turned escaped
+         * NULs into U+FFFD, which no capability name contains. */
+        cap = sg_cap_resolve(it->valuestring, strlen(it->valuestring), &spelling);
+        if (cap < 0) {
+            snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
+            sg_report_add(j->report, SG_RULE_CAP_UNKNOWN, eff->action[SG_RULE_CAP_UNKNOWN],
+                          j->path.buf, brief,
+                          "%s is not a Linux capability; capabilities are written like "
+                          "\"NET_BIND_SERVICE\" (upper case, no CAP_ prefix, no spaces)",
+                          q);
+            sg_path_pop(&j->path, mark);
+            continue;
+        }
+        if (spelling != SG_CAP_CANONICAL) {
+            snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q,
+                     sg_cap_name(cap));
+            sg_report_add(j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING],
+                          j->path.buf, brief,
+                          "%s grants %s but is not its canonical name; write \"%s\"", q,
+                          cap == SG_CAP_ALL ? "every capability" : sg_cap_name(cap),
+                          sg_cap_name(cap));
+        }
+        bool allowed_cap = (eff->allowed_add & SG_CAP_ALL_BIT) != 0 ||
+                           (cap != SG_CAP_ALL && (eff->allowed_add & sg_cap_bit(cap)) != 0);
+        if (!allowed_cap) {
+            allowed_list(allowed, sizeof(allowed), eff->allowed_add);
+            if (cap == SG_CAP_ALL) {
+                snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
+                sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
+                              j->path.buf, brief,
+                              "%s grants every capability; add only the ones the container "
+                              "needs (allowed: %s)",
+                              q, allowed);
+            } else {
+                snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
+                         sg_cap_name(cap));
+                sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
+                              j->path.buf, brief,
+                              "%s grants %s, which the policy does not allow; remove it "
+                              "(allowed: %s)",
+                              q, sg_cap_name(cap), allowed);
+            }
+        }
+        sg_path_pop(&j->path, mark);
+    }
+}
+
+/* Judges the drop list; returns true when it drops ALL (in any spelling
+ * the runtime reads as ALL). */
+static bool judge_drop(struct judge *j, const struct sg_container *c, const char *subject)
+{
+    const struct sg_effective *eff = j->eff;
+    char q[QUOTE_MAX * 4 + 8], brief[200];
+    size_t index = 0, mark;
+    bool drops_all = false;
+
+    if (c->drop == NULL)
+        return false;
+    for (const cJSON *it = c->drop->child; it != NULL; it = it->next, index++) {
+        enum sg_cap_spelling spelling;
+        int cap;
+        mark = sg_path_index(&j->path, index);
+        if (sg_json_check(it, SG_JSON_STRING, &j->path, j->report) != SG_GOT_OK) {
+            sg_path_pop(&j->path, mark);
+            continue;
+        }
+        sg_quote(q, sizeof(q), it->valuestring, QUOTE_MAX);
+        cap = sg_cap_resolve(it->valuestring, strlen(it->valuestring), &spelling);
+        if (cap < 0) {
+            snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
+            sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING,
+                          eff->action[SG_RULE_CAP_DROP_SPELLING], j->path.buf, brief,
+                          "%s is not a Linux capability, so it drops nothing; write names like "
+                          "\"ALL\" or \"NET_RAW\"",
+                          q);
+        } else {
+            drops_all = drops_all || cap == SG_CAP_ALL;
+            if (spelling != SG_CAP_CANONICAL) {
+                snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
+                         sg_cap_name(cap));
+                sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING,
+                              eff->action[SG_RULE_CAP_DROP_SPELLING], j->path.buf, brief,
+                              "%s drops %s, but write it \"%s\" (Pod Security Admission "
+                              "accepts only the canonical name)",
+                              q, sg_cap_name(cap), sg_cap_name(cap));
+            }
+        }
+        sg_path_pop(&j->path, mark);
+    }
+    return drops_all;
+}
+
+static void judge_capabilities(struct judge *j, const struct sg_container *c,
+                               const char *subject)
+{
+    char brief[160];
+    size_t mark, cmark;
+    bool drops_all;
+
+    mark = sg_path_key(&j->path, "securityContext");
+    cmark = sg_path_key(&j->path, "capabilities");
+    sg_path_key(&j->path, "add");
+    judge_add(j, c, subject);
+    sg_path_pop(&j->path, cmark);
+    sg_path_key(&j->path, "capabilities");
+    sg_path_key(&j->path, "drop");
+    drops_all = judge_drop(j, c, subject);
+    if (!drops_all && !j->pod->windows) {
+        snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
+        sg_report_add(j->report, SG_RULE_CAP_DROP_ALL, j->eff->action[SG_RULE_CAP_DROP_ALL],
+                      j->path.buf, brief,
+                      "%s keeps the runtime's default capabilities; set "
+                      "securityContext.capabilities.drop: [\"ALL\"] and add back only what it "
+                      "needs",
+                      subject);
+    }
+    sg_path_pop(&j->path, mark);
+}
+
+static void judge_escalation(struct judge *j, const struct sg_container *c, const char *subject)
+{
+    char brief[160];
+    size_t mark;
+
+    if (c->no_escalation == 1 || j->pod->windows)
+        return;
+    mark = sg_path_key(&j->path, "securityContext");
+    sg_path_key(&j->path, "allowPrivilegeEscalation");
+    snprintf(brief, sizeof(brief), "%s: allowPrivilegeEscalation is not false", subject);
+    sg_report_add(j->report, SG_RULE_PRIV_ESCALATION, j->eff->action[SG_RULE_PRIV_ESCALATION],
+                  j->path.buf, brief,
+                  "is %s; set securityContext.allowPrivilegeEscalation: false so %s cannot gain "
+                  "privileges (no_new_privs)",
+                  c->no_escalation == 0 ? "true" : "not set", subject);
+    sg_path_pop(&j->path, mark);
+}
+
+void sg_rules_judge(const struct sg_pod *pod, const struct sg_effective *eff,
+                    struct sg_report *report)
+{
+    struct judge j = {.pod = pod, .eff = eff, .report = report};
+    char subject[160];
+    size_t mark;
+
+    if (pod->spec == NULL)
+        return;
+    judge_pod_level(&j);
+    for (size_t i = 0; i < pod->n_containers; i++) {
+        const struct sg_container *c = &pod->containers[i];
+        who(subject, sizeof(subject), c, NAME_BRIEF);
+        container_path(&j, c);
+        if (c->sc != NULL) {
+            mark = sg_path_key(&j.path, "securityContext");
+            sg_path_key(&j.path, "seccompProfile");
+            judge_profile(&j, subject, &c->seccomp);
+            sg_path_pop(&j.path, mark);
+        }
+        if (c->annotation != NULL) {
+            char key[SG_PATH_MAX];
+            sg_path_init(&j.path, pod->meta_path);
+            sg_path_key(&j.path, "annotations");
+            snprintf(key, sizeof(key), "%s%s", SG_ANNOTATION_CONTAINER, c->name);
+            sg_path_map_key(&j.path, key);
+            judge_annotation(&j, subject, c->annotation);
+            container_path(&j, c);
+        }
+        judge_unset(&j, c, subject);
+        judge_privileged(&j, c, subject);
+        judge_capabilities(&j, c, subject);
+        judge_escalation(&j, c, subject);
+    }
+}
