@@ -1,0 +1,228 @@
+/* log.c - see log.h. Lines are built in a stack buffer that spills to the
+ * heap only for long rule lists or names; the JSON is escaped here rather
+ * than through cJSON so a log line costs no allocation at all. */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define LINE_STACK_BYTES 2048
+
+struct line {
+    char *buf;
+    size_t len, cap;
+    bool heap, failed;
+    char stack[LINE_STACK_BYTES];
+};
+
+static void line_init(struct line *l)
+{
+    l->buf = l->stack;
+    l->len = 0;
+    l->cap = sizeof(l->stack);
+    l->heap = false;
+    l->failed = false;
+}
+
+static void line_release(struct line *l)
+{
+    if (l->heap)
+        free(l->buf);
+}
+
+static bool line_reserve(struct line *l, size_t more)
+{
+    size_t cap;
+    char *nb;
+
+    if (l->failed)
+        return false;
+    if (l->cap - l->len >= more)
+        return true;
+    cap = (l->cap + more) * 2;
+    nb = l->heap ? realloc(l->buf, cap) : malloc(cap);
+    if (nb == NULL) {
+        l->failed = true;
+        return false;
+    }
+    if (!l->heap)
+        memcpy(nb, l->buf, l->len);
+    l->buf = nb;
+    l->cap = cap;
+    l->heap = true;
+    return true;
+}
+
+static void line_raw(struct line *l, const char *s, size_t n)
+{
+    if (!line_reserve(l, n))
+        return;
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+static void line_lit(struct line *l, const char *s)
+{
+    line_raw(l, s, strlen(s));
+}
+
+/* A JSON string: quotes, backslash and control bytes escaped; other bytes
+ * pass through (names come from parsed JSON, so they are UTF-8). */
+static void line_str(struct line *l, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    line_raw(l, "\"", 1);
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            line_raw(l, esc, 2);
+        } else if (c < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            line_raw(l, esc, 6);
+        } else {
+            line_raw(l, (const char *)&c, 1);
+        }
+    }
+    line_raw(l, "\"", 1);
+}
+
+static void line_key(struct line *l, const char *key)
+{
+    line_lit(l, l->len > 1 ? ",\"" : "\"");
+    line_lit(l, key);
+    line_lit(l, "\":");
+}
+
+static void line_kv(struct line *l, const char *key, const char *value)
+{
+    line_key(l, key);
+    line_str(l, value);
+}
+
+static void line_time(struct line *l)
+{
+    struct timespec ts;
+    struct tm tm;
+    char buf[40];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof(buf) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    line_kv(l, "time", buf);
+}
+
+static void line_write(struct sg_log *log, int fd, struct line *l)
+{
+    size_t off = 0;
+
+    line_raw(l, "}\n", 2);
+    if (l->failed)
+        return;
+    pthread_mutex_lock(&log->lock);
+    while (off < l->len) {
+        ssize_t n = write(fd, l->buf + off, l->len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* a closed log stream must not stop the server */
+        off += (size_t)n;
+    }
+    pthread_mutex_unlock(&log->lock);
+}
+
+int sg_log_init(struct sg_log *log, int decision_fd, int event_fd)
+{
+    log->decision_fd = decision_fd;
+    log->event_fd = event_fd;
+    if (pthread_mutex_init(&log->lock, NULL) != 0)
+        return SG_ERR_INTERNAL;
+    return 0;
+}
+
+void sg_log_release(struct sg_log *log)
+{
+    pthread_mutex_destroy(&log->lock);
+}
+
+void sg_log_decision(struct sg_log *log, const char *endpoint, const struct sg_decision *d,
+                     unsigned long long latency_us)
+{
+    struct line l;
+    char num[32];
+    size_t i, n;
+
+    line_init(&l);
+    line_raw(&l, "{", 1);
+    line_time(&l);
+    line_kv(&l, "endpoint", endpoint);
+    line_kv(&l, "uid", sg_decision_uid(d));
+    line_kv(&l, "kind", sg_decision_kind(d));
+    line_kv(&l, "namespace", sg_decision_namespace(d));
+    line_kv(&l, "name", sg_decision_name(d));
+    line_kv(&l, "operation", sg_decision_operation(d));
+    line_kv(&l, "user", sg_decision_user(d));
+    line_kv(&l, "verdict", sg_verdict_name(sg_decision_verdict(d)));
+    line_key(&l, "rules");
+    line_raw(&l, "[", 1);
+    n = sg_decision_rule_count(d);
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            line_raw(&l, ",", 1);
+        line_str(&l, sg_decision_rule(d, i));
+    }
+    line_raw(&l, "]", 1);
+    line_key(&l, "patched");
+    line_lit(&l, sg_decision_patched(d) ? "true" : "false");
+    line_key(&l, "latency_us");
+    snprintf(num, sizeof(num), "%llu", latency_us);
+    line_lit(&l, num);
+    line_write(log, log->decision_fd, &l);
+    line_release(&l);
+}
+
+void sg_log_rejected(struct sg_log *log, const char *endpoint, unsigned status, const char *why)
+{
+    struct line l;
+    char num[16];
+
+    line_init(&l);
+    line_raw(&l, "{", 1);
+    line_time(&l);
+    line_kv(&l, "endpoint", endpoint);
+    line_key(&l, "status");
+    snprintf(num, sizeof(num), "%u", status);
+    line_lit(&l, num);
+    line_kv(&l, "error", why);
+    line_write(log, log->decision_fd, &l);
+    line_release(&l);
+}
+
+void sg_log_event(struct sg_log *log, const char *level, const char *event, const char *fmt, ...)
+{
+    struct line l;
+    char msg[SG_ERROR_MSG_MAX + 512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    line_init(&l);
+    line_raw(&l, "{", 1);
+    line_time(&l);
+    line_kv(&l, "level", level);
+    line_kv(&l, "event", event);
+    line_kv(&l, "msg", msg);
+    line_write(log, log->event_fd, &l);
+    line_release(&l);
+}
