@@ -1,11 +1,460 @@
-/* cmd_check.c - placeholder. */
+/* cmd_check.c - `seccomp-guard check`: judges Kubernetes manifests offline
+ * as the cluster would: each object is mutated (/mutate's patch applied),
+ * then validated, through the same engine the server calls. */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "buf.h"
 #include "commands.h"
+#include "engine.h"
+#include "input.h"
+#include "json.h"
+#include "manifest.h"
+#include "policy.h"
+
+#define MAX_DIR_DEPTH 32
+#define MAX_GROUPS    64
+#define OUTPUT_MAX    (256 * 1024 * 1024)
+
+enum exit_status {
+    EXIT_ALLOWED = 0,
+    EXIT_DENIED = 1,
+    EXIT_BAD_INPUT = 2,
+};
+
+struct options {
+    const char *policy_path;
+    bool json;
+    bool mutate;
+    const char *namespace;
+    const char *username;
+    const char *groups[MAX_GROUPS];
+    size_t n_groups;
+};
+
+struct check {
+    const struct options *opt;
+    const struct sg_policy *policy;
+    int status;
+    size_t results;   /* JSON results written so far */
+    struct sg_buf json; /* --output json: the array being built */
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: seccomp-guard check [--policy FILE] [--output text|json] [--mutate]\n"
+            "                           [--namespace NS] [--user NAME] [--group NAME]...\n"
+            "                           PATH...\n\n"
+            "Judges Kubernetes manifests as the cluster would: mutation (the policy's\n"
+            "defaults injected), then validation. PATH is a YAML or JSON file (several\n"
+            "documents allowed), a folder (its .yaml, .yml and .json files, recursively) or\n"
+            "- for standard input. Without --policy the built-in default policy is used.\n\n"
+            "  --output text|json  one line per object (default), or a JSON array\n"
+            "  --mutate            print the objects as mutated (YAML) on stdout; verdicts\n"
+            "                      then go to stderr\n"
+            "  --namespace NS      namespace for objects that name none (default: default)\n"
+            "  --user, --group     the requesting user, for exemptions and overrides\n\n"
+            "Exit status: 0 every object allowed, 1 some object denied, 2 bad input.\n");
+}
+
+static void set_status(struct check *c, enum exit_status s)
+{
+    if ((int)s > c->status)
+        c->status = (int)s;
+}
+
+static const char *meta_string(const cJSON *object, const char *key)
+{
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(object, "metadata");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const char *top_string(const cJSON *object, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(object, key);
+
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* "apps/v1" -> "apps"; "v1" -> "" (the core group). */
+static void api_group(const char *api_version, char *out, size_t cap)
+{
+    const char *slash = strchr(api_version, '/');
+    size_t n = slash != NULL ? (size_t)(slash - api_version) : 0;
+
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, api_version, n);
+    out[n] = '\0';
+}
+
+static FILE *verdict_stream(const struct check *c)
+{
+    return c->opt->mutate ? stderr : stdout;
+}
+
+static void report_text(struct check *c, const char *where, const char *kind, const char *ns,
+                        const char *name, const char *verdict, const struct sg_outcome *oc,
+                        const char *injected)
+{
+    FILE *out = verdict_stream(c);
+
+    fprintf(out, "%s: %s %s/%s: %s", where, kind, ns, name, verdict);
+    if (injected[0] != '\0')
+        fprintf(out, " (mutated: %s)", injected);
+    if (oc != NULL && oc->exemption != SG_EXEMPT_NONE)
+        fprintf(out, " (exempt: %s)", sg_exemption_name(oc->exemption));
+    fputc('\n', out);
+    if (oc == NULL)
+        return;
+    for (size_t i = 0; i < oc->report.n; i++) {
+        const struct sg_violation *v = &oc->report.items[i];
+        fprintf(out, "    %-5s %s\n", sg_action_name(v->action), v->message);
+    }
+    if (oc->report.dropped > 0)
+        fprintf(out, "    ... and %zu more\n", oc->report.dropped);
+}
+
+static void report_json(struct check *c, const char *file, size_t doc, size_t line,
+                        const char *kind, const char *ns, const char *name, const char *verdict,
+                        const struct sg_outcome *oc, const char *injected, const char *error)
+{
+    struct sg_buf *b = &c->json;
+
+    sg_buf_adds(b, c->results++ ? ",\n  {" : "\n  {");
+    sg_buf_adds(b, "\"file\":");
+    sg_json_write_string(b, file);
+    sg_buf_addf(b, ",\"document\":%zu,\"line\":%zu,\"kind\":", doc, line);
+    sg_json_write_string(b, kind);
+    sg_buf_adds(b, ",\"namespace\":");
+    sg_json_write_string(b, ns);
+    sg_buf_adds(b, ",\"name\":");
+    sg_json_write_string(b, name);
+    sg_buf_adds(b, ",\"verdict\":");
+    sg_json_write_string(b, verdict);
+    if (error != NULL) {
+        sg_buf_adds(b, ",\"error\":");
+        sg_json_write_string(b, error);
+    }
+    sg_buf_adds(b, ",\"injected\":");
+    sg_json_write_string(b, injected);
+    if (oc != NULL && oc->exemption != SG_EXEMPT_NONE) {
+        sg_buf_adds(b, ",\"exempt\":");
+        sg_json_write_string(b, sg_exemption_name(oc->exemption));
+    }
+    sg_buf_adds(b, ",\"violations\":[");
+    for (size_t i = 0; oc != NULL && i < oc->report.n; i++) {
+        const struct sg_violation *v = &oc->report.items[i];
+        sg_buf_adds(b, i ? ",{\"rule\":" : "{\"rule\":");
+        sg_json_write_string(b, sg_rule_id(v->rule));
+        sg_buf_adds(b, ",\"action\":");
+        sg_json_write_string(b, sg_action_name(v->action));
+        sg_buf_adds(b, ",\"path\":");
+        sg_json_write_string(b, v->path);
+        sg_buf_adds(b, ",\"message\":");
+        sg_json_write_string(b, v->message);
+        sg_buf_addc(b, '}');
+    }
+    sg_buf_adds(b, "]}");
+}
+
+static void print_mutated(struct check *c, const cJSON *object)
+{
+    struct sg_buf b;
+
+    if (!c->opt->mutate)
+        return;
+    sg_buf_init(&b, OUTPUT_MAX);
+    if (sg_manifest_write_yaml(object, &b) < 0) {
+        fprintf(stderr, "seccomp-guard check: cannot write an object as YAML\n");
+        set_status(c, EXIT_BAD_INPUT);
+    } else {
+        fputs(sg_buf_str(&b), stdout);
+    }
+    sg_buf_release(&b);
+}
+
+/* Judges one object: mutation, the patch applied, then validation. */
+static void check_object(struct check *c, const char *file, size_t doc, size_t line,
+                         const cJSON *object)
+{
+    const struct options *opt = c->opt;
+    const char *kind = top_string(object, "kind");
+    const char *ns = meta_string(object, "namespace");
+    const char *name = meta_string(object, "name");
+    struct sg_outcome mutated, judged;
+    struct sg_request req;
+    struct sg_error err;
+    struct sg_buf injected;
+    char group[128], where[1024];
+    cJSON *copy = NULL;
+    const char *verdict;
+    int rc;
+
+    if (name == NULL)
+        name = meta_string(object, "generateName");
+    if (name == NULL)
+        name = "";
+    if (ns == NULL || ns[0] == '\0')
+        ns = opt->namespace;
+    snprintf(where, sizeof(where), "%s: document %zu (line %zu)", file, doc, line);
+    api_group(top_string(object, "apiVersion"), group, sizeof(group));
+    sg_buf_init(&injected, 4096);
+    sg_error_clear(&err);
+    req = (struct sg_request){
+        .op = SG_OP_CREATE,
+        .kind = sg_kind_find(group, kind),
+        .namespace = ns,
+        .username = opt->username,
+        .groups = opt->groups,
+        .n_groups = opt->n_groups,
+        .object = object,
+    };
+    if (req.kind == SG_KIND_OTHER) {
+        if (opt->json)
+            report_json(c, file, doc, line, kind, ns, name, "skipped", NULL, "", NULL);
+        else
+            report_text(c, where, kind[0] ? kind : "object", ns, name,
+                        "not judged (no pod template)", NULL, "");
+        print_mutated(c, object);
+        sg_buf_release(&injected);
+        return;
+    }
+    rc = sg_engine_judge(c->policy, &req, SG_REVIEW_MUTATE, &mutated);
+    if (rc < 0) {
+        fprintf(stderr, "seccomp-guard check: out of memory\n");
+        set_status(c, EXIT_BAD_INPUT);
+        sg_buf_release(&injected);
+        return;
+    }
+    if (mutated.verdict == SG_VERDICT_DENY) {
+        /* It cannot be read: mutation refused it, as /mutate would. */
+        judged = mutated;
+        sg_patch_init(&mutated.patch);
+        sg_report_init(&mutated.report);
+    } else {
+        copy = cJSON_Duplicate(object, true);
+        if (copy == NULL || sg_patch_apply(copy, &mutated.patch, &err) < 0) {
+            fprintf(stderr, "seccomp-guard check: %s: cannot apply the patch: %s\n", where,
+                    copy == NULL ? "out of memory" : err.msg);
+            set_status(c, EXIT_BAD_INPUT);
+            sg_outcome_release(&mutated);
+            cJSON_Delete(copy);
+            sg_buf_release(&injected);
+            return;
+        }
+        sg_patch_describe(&mutated.patch, &mutated.eff, &injected);
+        req.object = copy;
+        rc = sg_engine_judge(c->policy, &req, SG_REVIEW_VALIDATE, &judged);
+        if (rc < 0) {
+            fprintf(stderr, "seccomp-guard check: out of memory\n");
+            set_status(c, EXIT_BAD_INPUT);
+            sg_outcome_release(&mutated);
+            cJSON_Delete(copy);
+            sg_buf_release(&injected);
+            return;
+        }
+    }
+    verdict = judged.verdict == SG_VERDICT_DENY   ? "denied"
+              : judged.verdict == SG_VERDICT_WARN ? "allowed with warnings"
+                                                  : "allowed";
+    if (judged.verdict == SG_VERDICT_DENY)
+        set_status(c, EXIT_DENIED);
+    if (opt->json)
+        report_json(c, file, doc, line, kind, ns, name,
+                    judged.verdict == SG_VERDICT_DENY   ? "deny"
+                    : judged.verdict == SG_VERDICT_WARN ? "warn"
+                                                        : "allow",
+                    &judged, sg_buf_str(&injected), NULL);
+    else
+        report_text(c, where, kind, ns, name, verdict, &judged, sg_buf_str(&injected));
+    print_mutated(c, copy != NULL ? copy : object);
+    sg_outcome_release(&judged);
+    sg_outcome_release(&mutated);
+    cJSON_Delete(copy);
+    sg_buf_release(&injected);
+}
+
+/* kubectl expands `kind: List` (and any *List with items) into its items. */
+static void check_document(struct check *c, const char *file, const struct sg_manifest_doc *d)
+{
+    const char *kind = top_string(d->object, "kind");
+    size_t klen = strlen(kind);
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(d->object, "items");
+
+    if (klen >= 4 && strcmp(kind + klen - 4, "List") == 0 && cJSON_IsArray(items)) {
+        for (const cJSON *it = items->child; it != NULL; it = it->next) {
+            if (cJSON_IsObject(it)) {
+                check_object(c, file, d->index, d->line, it);
+            } else {
+                fprintf(stderr, "seccomp-guard check: %s: document %zu: a List item is %s\n",
+                        file, d->index, sg_json_type_name(it));
+                set_status(c, EXIT_BAD_INPUT);
+            }
+        }
+        return;
+    }
+    check_object(c, file, d->index, d->line, d->object);
+}
+
+static void check_file(struct check *c, const char *path)
+{
+    const char *shown = strcmp(path, "-") == 0 ? "standard input" : path;
+    struct sg_manifest m;
+    struct sg_error err;
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    sg_error_clear(&err);
+    memset(&m, 0, sizeof(m));
+    rc = sg_input_read(path, SG_MANIFEST_MAX_BYTES, &text, &len, &err);
+    if (rc == 0)
+        rc = sg_manifest_parse(shown, text, len, &m, &err);
+    /* The documents read before a broken one are still judged. */
+    for (size_t i = 0; i < m.n; i++)
+        check_document(c, shown, &m.docs[i]);
+    if (rc < 0) {
+        fprintf(stderr, "seccomp-guard check: %s\n", err.msg);
+        if (c->opt->json)
+            report_json(c, shown, 0, 0, "", "", "", "error", NULL, "", err.msg);
+        set_status(c, EXIT_BAD_INPUT);
+    }
+    sg_manifest_release(&m);
+    free(text);
+}
+
+static bool manifest_name(const char *name)
+{
+    static const char *const exts[] = {".yaml", ".yml", ".json"};
+    size_t n = strlen(name);
+
+    for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+        size_t e = strlen(exts[i]);
+        if (n > e && strcmp(name + n - e, exts[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Folders are read in name order, so the output is the same every run. */
+static void check_path(struct check *c, const char *path, int depth)
+{
+    struct dirent **entries = NULL;
+    struct stat st;
+    int n;
+
+    if (strcmp(path, "-") == 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        check_file(c, path);
+        return;
+    }
+    if (depth >= MAX_DIR_DEPTH) {
+        fprintf(stderr, "seccomp-guard check: %s: folders nested too deep\n", path);
+        set_status(c, EXIT_BAD_INPUT);
+        return;
+    }
+    n = scandir(path, &entries, NULL, by_name);
+    if (n < 0) {
+        perror(path);
+        set_status(c, EXIT_BAD_INPUT);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = entries[i]->d_name;
+        char child[4096];
+        if (name[0] != '.' &&
+            (size_t)snprintf(child, sizeof(child), "%s/%s", path, name) < sizeof(child)) {
+            if (stat(child, &st) == 0 && S_ISDIR(st.st_mode))
+                check_path(c, child, depth + 1);
+            else if (manifest_name(name))
+                check_file(c, child);
+        }
+        free(entries[i]);
+    }
+    free(entries);
+}
 
 int sg_cmd_check(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "seccomp-guard %s: not built yet\n", argv[0]);
-    return 2;
+    struct options opt = {.namespace = "default", .username = ""};
+    struct check c = {.opt = &opt};
+    struct sg_policy *policy = NULL;
+    struct sg_error err;
+    const char *paths[256];
+    size_t n_paths = 0;
+
+    sg_error_clear(&err);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--mutate") == 0) {
+            opt.mutate = true;
+        } else if (strcmp(a, "--policy") == 0 && has_value) {
+            opt.policy_path = argv[++i];
+        } else if (strcmp(a, "--output") == 0 && has_value) {
+            const char *v = argv[++i];
+            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
+                fprintf(stderr, "seccomp-guard check: --output must be text or json\n");
+                return EXIT_BAD_INPUT;
+            }
+            opt.json = strcmp(v, "json") == 0;
+        } else if (strcmp(a, "--namespace") == 0 && has_value) {
+            opt.namespace = argv[++i];
+        } else if (strcmp(a, "--user") == 0 && has_value) {
+            opt.username = argv[++i];
+        } else if (strcmp(a, "--group") == 0 && has_value) {
+            if (opt.n_groups == MAX_GROUPS) {
+                fprintf(stderr, "seccomp-guard check: at most %d --group\n", MAX_GROUPS);
+                return EXIT_BAD_INPUT;
+            }
+            opt.groups[opt.n_groups++] = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "seccomp-guard check: unknown option or missing value '%s'\n", a);
+            usage(stderr);
+            return EXIT_BAD_INPUT;
+        } else if (n_paths == sizeof(paths) / sizeof(paths[0])) {
+            fprintf(stderr, "seccomp-guard check: too many paths; give a folder\n");
+            return EXIT_BAD_INPUT;
+        } else {
+            paths[n_paths++] = a;
+        }
+    }
+    if (n_paths == 0) {
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (sg_input_policy(opt.policy_path, &policy, &err) < 0) {
+        fprintf(stderr, "seccomp-guard check: %s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    c.policy = policy;
+    sg_buf_init(&c.json, OUTPUT_MAX);
+    for (size_t i = 0; i < n_paths; i++)
+        check_path(&c, paths[i], 0);
+    if (opt.json) {
+        if (sg_buf_failed(&c.json)) {
+            fprintf(stderr, "seccomp-guard check: the JSON report is too large\n");
+            set_status(&c, EXIT_BAD_INPUT);
+        } else {
+            FILE *out = verdict_stream(&c);
+            fprintf(out, "[%s%s]\n", sg_buf_str(&c.json), c.results ? "\n" : "");
+        }
+    }
+    sg_buf_release(&c.json);
+    sg_policy_free(policy);
+    return c.status;
 }

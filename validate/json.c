@@ -2,7 +2,10 @@
 #include "json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "error.h"
 
 void sg_path_init(struct sg_path *p, const char *start)
 {
@@ -184,4 +187,31 @@ void sg_json_write_string(struct sg_buf *b, const char *s)
     }
     sg_buf_adds(b, run);
     sg_buf_addc(b, '"');
+}
+
+int sg_json_defuse_nul(const char *text, size_t len, char **copy)
+{
+    static const char nul[] = "\\u0000";
+    const char *hit = memmem(text, len, nul, 6);
+    char *out;
+
+    *copy = NULL;
+    if (hit == NULL)
+        return 0;
+    out = malloc(len + 1);
+    if (out == NULL)
+        return SG_ERR_NOMEM;
+    memcpy(out, text, len);
+    out[len] = '\0';
+    for (char *p = out + (hit - text); p != NULL;
+         p = memmem(p + 1, len - (size_t)(p + 1 - out), nul, 6)) {
+        size_t backslashes = 0;
+        /* "\\\\u0000" is an escaped backslash and the text u0000. */
+        while (p - backslashes > out && p[-(ptrdiff_t)backslashes - 1] == '\\')
+            backslashes++;
+        if (backslashes % 2 == 0)
+            memcpy(p, "\\ufffd", 6);
+    }
+    *copy = out;
+    return 0;
 }

@@ -55,6 +55,14 @@ enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_
 enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct sg_path *path,
                                struct sg_report *report);
 
+/* cJSON ends strings at a NUL, so "SYS_ADMIN\u0000x" would read as
+ * "SYS_ADMIN" while the cluster sees another string. This turns every
+ * escaped NUL in JSON text into U+FFFD (the same six bytes), which no name
+ * or type we accept contains. Sets *copy to a malloc'd, NUL-terminated
+ * rewritten text (caller frees), or to NULL when there is nothing to
+ * rewrite. Returns 0 or SG_ERR_NOMEM. */
+int sg_json_defuse_nul(const char *text, size_t len, char **copy);
+
 /* Appends `s` as a JSON string literal, quoted and escaped. */
 void sg_json_write_string(struct sg_buf *b, const char *s);
 

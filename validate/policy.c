@@ -229,7 +229,7 @@ static int read_string(struct reader *r, const yaml_node_t *node, const char *wh
     return 0;
 }
 
-typedef int (*key_handler)(struct reader *r, const char *key, yaml_node_t *value, void *ctx);
+typedef int (*key_handler)(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx);
 
 /* Walks a mapping, refusing duplicate keys, handing each pair to `handler`.
  * A null value counts as an empty mapping. */
@@ -255,7 +255,7 @@ static int read_mapping(struct reader *r, yaml_node_t *node, const char *what, k
             if (pk != NULL && pk->type == YAML_SCALAR_NODE && strcmp(scalar(pk), scalar(key)) == 0)
                 return fail_at(r, key, "duplicate key '%s' in %s", scalar(key), what);
         }
-        rc = handler(r, scalar(key), value, ctx);
+        rc = handler(r, key, value, ctx);
         if (rc < 0)
             return rc;
     }
@@ -370,16 +370,17 @@ static int check_glob(struct reader *r, yaml_node_t *item, const char *value, vo
 
 /* ---- sections --------------------------------------------------------- */
 
-static int rules_key(struct reader *r, const char *key, yaml_node_t *value, void *ctx)
+static int rules_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx)
 {
+    const char *key = scalar(keynode);
     struct settings *s = ctx;
     const char *name;
     int rule = sg_rule_find(key), action, rc;
 
     if (rule < 0)
-        return fail_at(r, value, "unknown rule '%s' in rules (see docs/policy.md)", key);
+        return fail_at(r, keynode, "unknown rule '%s' in rules (see docs/policy.md)", key);
     if (rule >= SG_RULE_CONFIGURABLE)
-        return fail_at(r, value, "rule '%s' is always denied and cannot be configured", key);
+        return fail_at(r, keynode, "rule '%s' is always denied and cannot be configured", key);
     rc = read_string(r, value, key, &name);
     if (rc < 0)
         return rc;
@@ -392,8 +393,9 @@ static int rules_key(struct reader *r, const char *key, yaml_node_t *value, void
     return 0;
 }
 
-static int profile_key(struct reader *r, const char *key, yaml_node_t *value, void *ctx)
+static int profile_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx)
 {
+    const char *key = scalar(keynode);
     struct settings *s = ctx;
     const char *v, *problem;
     int rc;
@@ -431,11 +433,12 @@ static int profile_key(struct reader *r, const char *key, yaml_node_t *value, vo
             return sg_error_set(r->err, SG_ERR_NOMEM, "out of memory");
         return 0;
     }
-    return fail_at(r, value, "unknown key '%s' in seccomp.defaultProfile", key);
+    return fail_at(r, keynode, "unknown key '%s' in seccomp.defaultProfile", key);
 }
 
-static int seccomp_key(struct reader *r, const char *key, yaml_node_t *value, void *ctx)
+static int seccomp_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx)
 {
+    const char *key = scalar(keynode);
     struct settings *s = ctx;
     int rc;
 
@@ -464,11 +467,12 @@ static int seccomp_key(struct reader *r, const char *key, yaml_node_t *value, vo
         s->default_profile_set = true;
         return 0;
     }
-    return fail_at(r, value, "unknown key '%s' in seccomp", key);
+    return fail_at(r, keynode, "unknown key '%s' in seccomp", key);
 }
 
-static int capabilities_key(struct reader *r, const char *key, yaml_node_t *value, void *ctx)
+static int capabilities_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx)
 {
+    const char *key = scalar(keynode);
     struct settings *s = ctx;
     int *caps = NULL;
     size_t n = 0;
@@ -495,12 +499,14 @@ static int capabilities_key(struct reader *r, const char *key, yaml_node_t *valu
         s->default_drop_set = true;
         return 0;
     }
-    return fail_at(r, value, "unknown key '%s' in capabilities", key);
+    return fail_at(r, keynode, "unknown key '%s' in capabilities", key);
 }
 
-static int settings_key(struct reader *r, const char *key, yaml_node_t *value,
+static int settings_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value,
                         struct settings *s, bool *handled)
 {
+    const char *key = scalar(keynode);
+
     *handled = true;
     if (strcmp(key, "rules") == 0)
         return read_mapping(r, value, "rules", rules_key, s);
@@ -512,8 +518,9 @@ static int settings_key(struct reader *r, const char *key, yaml_node_t *value,
     return 0;
 }
 
-static int match_key(struct reader *r, const char *key, yaml_node_t *value, void *ctx)
+static int match_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx)
 {
+    const char *key = scalar(keynode);
     struct match *m = ctx;
 
     if (strcmp(key, "namespaces") == 0)
@@ -525,23 +532,24 @@ static int match_key(struct reader *r, const char *key, yaml_node_t *value, void
     if (strcmp(key, "runtimeClasses") == 0)
         return read_string_list(r, value, "runtimeClasses", check_glob, NULL,
                                 &m->runtime_classes);
-    return fail_at(r, value, "unknown key '%s': use namespaces, usernames, groups or "
+    return fail_at(r, keynode, "unknown key '%s': use namespaces, usernames, groups or "
                              "runtimeClasses",
                    key);
 }
 
-static int override_key(struct reader *r, const char *key, yaml_node_t *value, void *ctx)
+static int override_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx)
 {
+    const char *key = scalar(keynode);
     struct override *o = ctx;
     bool handled;
     int rc;
 
     if (strcmp(key, "match") == 0)
         return read_mapping(r, value, "overrides[].match", match_key, &o->match);
-    rc = settings_key(r, key, value, &o->settings, &handled);
+    rc = settings_key(r, keynode, value, &o->settings, &handled);
     if (rc < 0 || handled)
         return rc;
-    return fail_at(r, value,
+    return fail_at(r, keynode,
                    "unknown key '%s' in an override: use match, rules, seccomp or capabilities",
                    key);
 }
@@ -585,20 +593,21 @@ static int read_overrides(struct reader *r, yaml_node_t *node, struct sg_policy 
     return 0;
 }
 
-static int top_key(struct reader *r, const char *key, yaml_node_t *value, void *ctx)
+static int top_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx)
 {
+    const char *key = scalar(keynode);
     struct sg_policy *p = ctx;
     bool handled;
     int rc;
 
-    rc = settings_key(r, key, value, &p->base, &handled);
+    rc = settings_key(r, keynode, value, &p->base, &handled);
     if (rc < 0 || handled)
         return rc;
     if (strcmp(key, "exemptions") == 0)
         return read_mapping(r, value, "exemptions", match_key, &p->exemptions);
     if (strcmp(key, "overrides") == 0)
         return read_overrides(r, value, p);
-    return fail_at(r, value,
+    return fail_at(r, keynode,
                    "unknown key '%s': a policy has rules, seccomp, capabilities, exemptions and "
                    "overrides",
                    key);

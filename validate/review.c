@@ -427,38 +427,6 @@ static void collect_rules(struct sg_decision *d, const struct sg_outcome *oc)
         d->rules[d->n_rules++] = "inject-drop";
 }
 
-/* cJSON ends strings at a NUL, so "SYS_ADMIN\u0000x" would read as
- * "SYS_ADMIN" while the cluster sees another string. Escaped NULs become
- * U+FFFD (the same six bytes), which no name we accept contains. Returns a
- * copy to parse, or NULL when the body has none (or out of memory: *nomem). */
-static char *replace_escaped_nul(const char *body, size_t len, bool *nomem)
-{
-    static const char nul[] = "\\u0000";
-    const char *hit = memmem(body, len, nul, 6);
-    char *copy;
-
-    *nomem = false;
-    if (hit == NULL)
-        return NULL;
-    copy = malloc(len + 1);
-    if (copy == NULL) {
-        *nomem = true;
-        return NULL;
-    }
-    memcpy(copy, body, len);
-    copy[len] = '\0';
-    for (char *p = copy + (hit - body); p != NULL;
-         p = memmem(p + 1, len - (size_t)(p + 1 - copy), nul, 6)) {
-        size_t backslashes = 0;
-        /* "\\u0000" is a backslash and the text u0000, not a NUL. */
-        while (p - backslashes > copy && p[-(ptrdiff_t)backslashes - 1] == '\\')
-            backslashes++;
-        if (backslashes % 2 == 0)
-            memcpy(p, "\\ufffd", 6);
-    }
-    return copy;
-}
-
 static char *dup_or_empty(const char *s)
 {
     return strdup(s != NULL ? s : "");
@@ -475,7 +443,7 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
     cJSON *root = NULL;
     char *copy = NULL;
     const char *end = NULL;
-    bool have_outcome = false, nomem;
+    bool have_outcome = false;
     int rc;
 
     *out = NULL;
@@ -486,8 +454,7 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
                           SG_REVIEW_MAX_BYTES);
         goto out;
     }
-    copy = replace_escaped_nul(body, len, &nomem);
-    if (nomem) {
+    if (sg_json_defuse_nul(body, len, &copy) < 0) {
         rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         goto out;
     }

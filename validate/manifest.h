@@ -1,0 +1,63 @@
+/* manifest.h - Kubernetes manifests (multi-document YAML, or JSON) read as
+ * kubectl reads them, into cJSON objects for the engine; and objects
+ * written back as YAML for `check --mutate`.
+ *
+ * kubectl turns YAML into JSON with go-yaml v2 (YAML 1.1): `yes`, `on`, `y`
+ * are booleans, `0777` is octal, anchors, aliases and merge keys (`<<`) are
+ * expanded, timestamps stay strings. This reader does the same. Whatever it
+ * cannot read exactly as kubectl would is refused with the line and column:
+ * explicit tags other than !!str, non-scalar or null keys, duplicate keys,
+ * NaN and infinities, integers a double cannot hold, a merge that would
+ * override a key given before it (go-yaml v2 and the YAML spec disagree
+ * there), excessive aliasing and excessive nesting. No I/O. */
+#ifndef SG_MANIFEST_H
+#define SG_MANIFEST_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "error.h"
+
+#define SG_MANIFEST_MAX_BYTES (64 * 1024 * 1024) /* one input */
+#define SG_MANIFEST_MAX_DEPTH 256                /* nesting of one document */
+#define SG_MANIFEST_MAX_NODES 2000000            /* values built, aliases expanded */
+
+struct sg_manifest_doc {
+    cJSON *object; /* owned by the manifest */
+    size_t index;  /* 1-based document number in the input */
+    size_t line;   /* 1-based line where the document starts */
+};
+
+struct sg_manifest {
+    struct sg_manifest_doc *docs;
+    size_t n;
+};
+
+/* Reads every document of `len` bytes. Empty documents are skipped, as
+ * kubectl skips them. `name` names the input in messages. On an error the
+ * documents read before it stay in *out (release it either way) and err
+ * says "<name>: document <k>, line <l>, column <c>: <what>". */
+int sg_manifest_parse(const char *name, const char *data, size_t len, struct sg_manifest *out,
+                      struct sg_error *err);
+void sg_manifest_release(struct sg_manifest *m);
+
+/* Appends `object` as one YAML document (starting with "---") to `b`,
+ * quoting every string that go-yaml v2 would otherwise read as something
+ * else. Returns 0 or SG_ERR_NOMEM. */
+int sg_manifest_write_yaml(const cJSON *object, struct sg_buf *b);
+
+/* How go-yaml v2 reads a plain (unquoted, untagged) scalar. */
+enum sg_yaml_plain {
+    SG_YAML_STRING,
+    SG_YAML_NULL,
+    SG_YAML_TRUE,
+    SG_YAML_FALSE,
+    SG_YAML_INT,    /* *number set */
+    SG_YAML_FLOAT,  /* *number set */
+    SG_YAML_MERGE,  /* "<<" */
+    SG_YAML_REFUSE, /* a value JSON cannot carry (NaN, infinity, huge integer) */
+};
+enum sg_yaml_plain sg_yaml_resolve_plain(const char *s, size_t len, double *number);
+
+#endif
