@@ -39,26 +39,25 @@ struct check {
     const struct options *opt;
     const struct sg_policy *policy;
     int status;
-    size_t results;   /* JSON results written so far */
+    size_t results;     /* JSON results written so far */
     struct sg_buf json; /* --output json: the array being built */
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: seccomp-guard check [--policy FILE] [--output text|json] [--mutate]\n"
-            "                           [--namespace NS] [--user NAME] [--group NAME]...\n"
-            "                           PATH...\n\n"
-            "Judges Kubernetes manifests as the cluster would: mutation (the policy's\n"
-            "defaults injected), then validation. PATH is a YAML or JSON file (several\n"
-            "documents allowed), a folder (its .yaml, .yml and .json files, recursively) or\n"
-            "- for standard input. Without --policy the built-in default policy is used.\n\n"
-            "  --output text|json  one line per object (default), or a JSON array\n"
-            "  --mutate            print the objects as mutated (YAML) on stdout; verdicts\n"
-            "                      then go to stderr\n"
-            "  --namespace NS      namespace for objects that name none (default: default)\n"
-            "  --user, --group     the requesting user, for exemptions and overrides\n\n"
-            "Exit status: 0 every object allowed, 1 some object denied, 2 bad input.\n");
+    fprintf(out, "usage: seccomp-guard check [--policy FILE] [--output text|json] [--mutate]\n"
+                 "                           [--namespace NS] [--user NAME] [--group NAME]...\n"
+                 "                           PATH...\n\n"
+                 "Judges Kubernetes manifests as the cluster would: mutation (the policy's\n"
+                 "defaults injected), then validation. PATH is a YAML or JSON file (several\n"
+                 "documents allowed), a folder (its .yaml, .yml and .json files, recursively) or\n"
+                 "- for standard input. Without --policy the built-in default policy is used.\n\n"
+                 "  --output text|json  one line per object (default), or a JSON array\n"
+                 "  --mutate            print the objects as mutated (YAML) on stdout; verdicts\n"
+                 "                      then go to stderr\n"
+                 "  --namespace NS      namespace for objects that name none (default: default)\n"
+                 "  --user, --group     the requesting user, for exemptions and overrides\n\n"
+                 "Exit status: 0 every object allowed, 1 some object denied, 2 bad input.\n");
 }
 
 static void set_status(struct check *c, enum exit_status s)
@@ -293,8 +292,8 @@ static void check_document(struct check *c, const char *file, const struct sg_ma
             if (cJSON_IsObject(it)) {
                 check_object(c, file, d->index, d->line, it);
             } else {
-                fprintf(stderr, "seccomp-guard check: %s: document %zu: a List item is %s\n",
-                        file, d->index, sg_json_type_name(it));
+                fprintf(stderr, "seccomp-guard check: %s: document %zu: a List item is %s\n", file,
+                        d->index, sg_json_type_name(it));
                 set_status(c, EXIT_BAD_INPUT);
             }
         }

@@ -10,13 +10,12 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: seccomp-guard review [--policy FILE] [--mutate] [FILE|-]\n\n"
-            "Reads an AdmissionReview request (admission.k8s.io/v1 or v1beta1) from FILE or\n"
-            "standard input and prints the response the server would send: /validate's, or\n"
-            "/mutate's with --mutate. Without --policy the built-in default policy is used.\n"
-            "Exit status: 0 a response was printed (allowed or denied), 2 the input is not\n"
-            "an AdmissionReview (the reason on stderr), 1 anything else.\n");
+    fprintf(out, "usage: seccomp-guard review [--policy FILE] [--mutate] [FILE|-]\n\n"
+                 "Reads an AdmissionReview request (admission.k8s.io/v1 or v1beta1) from FILE or\n"
+                 "standard input and prints the response the server would send: /validate's, or\n"
+                 "/mutate's with --mutate. Without --policy the built-in default policy is used.\n"
+                 "Exit status: 0 a response was printed (allowed or denied), 2 the input is not\n"
+                 "an AdmissionReview (the reason on stderr), 1 anything else.\n");
 }
 
 int sg_cmd_review(int argc, char **argv)

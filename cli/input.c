@@ -79,8 +79,7 @@ int sg_input_policy(const char *path, struct sg_policy **out, struct sg_error *e
         return sg_policy_default(out, err);
     rc = sg_input_read(path, SG_POLICY_MAX_BYTES, &text, &len, err);
     if (rc == 0)
-        rc = sg_policy_parse(strcmp(path, "-") == 0 ? "standard input" : path, text, len, out,
-                             err);
+        rc = sg_policy_parse(strcmp(path, "-") == 0 ? "standard input" : path, text, len, out, err);
     free(text);
     return rc;
 }

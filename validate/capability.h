@@ -12,15 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SG_CAP_COUNT    41 /* CAP_CHOWN (0) .. CAP_CHECKPOINT_RESTORE (40) */
+#define SG_CAP_COUNT    41           /* CAP_CHOWN (0) .. CAP_CHECKPOINT_RESTORE (40) */
 #define SG_CAP_ALL      SG_CAP_COUNT /* the pseudo-capability ALL */
 #define SG_CAP_ALL_BIT  (UINT64_C(1) << SG_CAP_ALL)
 #define SG_CAP_EVERY    ((UINT64_C(1) << SG_CAP_COUNT) - 1) /* every real one */
 #define SG_CAP_NAME_MAX 64 /* longer strings are never capability names */
 
 enum sg_cap_spelling {
-    SG_CAP_CANONICAL,     /* exactly "CHOWN" or "ALL" */
-    SG_CAP_NONCANONICAL,  /* resolves, but not as written: "chown", "CAP_CHOWN" */
+    SG_CAP_CANONICAL,    /* exactly "CHOWN" or "ALL" */
+    SG_CAP_NONCANONICAL, /* resolves, but not as written: "chown", "CAP_CHOWN" */
 };
 
 /* Resolves `len` bytes (which may hold a NUL: that is no capability) to a

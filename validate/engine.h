@@ -28,14 +28,14 @@ enum sg_op sg_op_find(const char *name);
 
 struct sg_request {
     enum sg_op op;
-    enum sg_kind kind;         /* SG_KIND_OTHER: allowed untouched */
-    const char *subresource;   /* NULL or "" for the object itself */
+    enum sg_kind kind;       /* SG_KIND_OTHER: allowed untouched */
+    const char *subresource; /* NULL or "" for the object itself */
     const char *namespace;
     const char *username;
     const char *const *groups;
     size_t n_groups;
-    const cJSON *object;       /* the new object (CREATE, UPDATE) */
-    const cJSON *old_object;   /* the old one (UPDATE), or NULL */
+    const cJSON *object;     /* the new object (CREATE, UPDATE) */
+    const cJSON *old_object; /* the old one (UPDATE), or NULL */
 };
 
 struct sg_outcome {

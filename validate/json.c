@@ -121,8 +121,7 @@ enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct
 }
 
 enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_type type,
-                                struct sg_path *path, struct sg_report *report,
-                                const cJSON **out)
+                                struct sg_path *path, struct sg_report *report, const cJSON **out)
 {
     const cJSON *found = NULL;
     enum sg_json_got got = SG_GOT_ABSENT;

@@ -47,8 +47,7 @@ enum sg_json_got {
 /* Looks up `key` in `obj` (an object) and checks its type. On SG_GOT_BAD
  * an unreadable violation is added to `report` at path + key. */
 enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_type type,
-                                struct sg_path *path, struct sg_report *report,
-                                const cJSON **out);
+                                struct sg_path *path, struct sg_report *report, const cJSON **out);
 
 /* Checks a value's type (for array items); reports like sg_json_member. A
  * null item is SG_GOT_BAD: a list entry cannot be absent. */

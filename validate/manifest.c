@@ -23,17 +23,17 @@ static const struct {
     const char *word;
     enum sg_yaml_plain value;
 } plain_words[] = {
-    {"y", SG_YAML_TRUE},     {"Y", SG_YAML_TRUE},      {"yes", SG_YAML_TRUE},
-    {"Yes", SG_YAML_TRUE},   {"YES", SG_YAML_TRUE},    {"true", SG_YAML_TRUE},
-    {"True", SG_YAML_TRUE},  {"TRUE", SG_YAML_TRUE},   {"on", SG_YAML_TRUE},
-    {"On", SG_YAML_TRUE},    {"ON", SG_YAML_TRUE},     {"n", SG_YAML_FALSE},
-    {"N", SG_YAML_FALSE},    {"no", SG_YAML_FALSE},    {"No", SG_YAML_FALSE},
-    {"NO", SG_YAML_FALSE},   {"false", SG_YAML_FALSE}, {"False", SG_YAML_FALSE},
-    {"FALSE", SG_YAML_FALSE}, {"off", SG_YAML_FALSE},  {"Off", SG_YAML_FALSE},
-    {"OFF", SG_YAML_FALSE},  {"~", SG_YAML_NULL},      {"null", SG_YAML_NULL},
-    {"Null", SG_YAML_NULL},  {"NULL", SG_YAML_NULL},   {".nan", SG_YAML_REFUSE},
-    {".NaN", SG_YAML_REFUSE}, {".NAN", SG_YAML_REFUSE}, {".inf", SG_YAML_REFUSE},
-    {".Inf", SG_YAML_REFUSE}, {".INF", SG_YAML_REFUSE}, {"+.inf", SG_YAML_REFUSE},
+    {"y", SG_YAML_TRUE},       {"Y", SG_YAML_TRUE},       {"yes", SG_YAML_TRUE},
+    {"Yes", SG_YAML_TRUE},     {"YES", SG_YAML_TRUE},     {"true", SG_YAML_TRUE},
+    {"True", SG_YAML_TRUE},    {"TRUE", SG_YAML_TRUE},    {"on", SG_YAML_TRUE},
+    {"On", SG_YAML_TRUE},      {"ON", SG_YAML_TRUE},      {"n", SG_YAML_FALSE},
+    {"N", SG_YAML_FALSE},      {"no", SG_YAML_FALSE},     {"No", SG_YAML_FALSE},
+    {"NO", SG_YAML_FALSE},     {"false", SG_YAML_FALSE},  {"False", SG_YAML_FALSE},
+    {"FALSE", SG_YAML_FALSE},  {"off", SG_YAML_FALSE},    {"Off", SG_YAML_FALSE},
+    {"OFF", SG_YAML_FALSE},    {"~", SG_YAML_NULL},       {"null", SG_YAML_NULL},
+    {"Null", SG_YAML_NULL},    {"NULL", SG_YAML_NULL},    {".nan", SG_YAML_REFUSE},
+    {".NaN", SG_YAML_REFUSE},  {".NAN", SG_YAML_REFUSE},  {".inf", SG_YAML_REFUSE},
+    {".Inf", SG_YAML_REFUSE},  {".INF", SG_YAML_REFUSE},  {"+.inf", SG_YAML_REFUSE},
     {"+.Inf", SG_YAML_REFUSE}, {"+.INF", SG_YAML_REFUSE}, {"-.inf", SG_YAML_REFUSE},
     {"-.Inf", SG_YAML_REFUSE}, {"-.INF", SG_YAML_REFUSE}, {"<<", SG_YAML_MERGE},
 };
@@ -45,7 +45,7 @@ static bool is_digit(char c)
 
 /* Go's strconv.ParseInt/ParseUint with base 0 (sign, 0x, 0b, 0o, leading-0
  * octal), on a string whose underscores are already gone. */
-static bool parse_go_int(const char *s, bool allow_sign, double *out)
+static bool parse_go_int(const char *s, bool allow_sign, double *out, bool *exact)
 {
     bool neg = false;
     unsigned base = 10;
@@ -88,6 +88,7 @@ static bool parse_go_int(const char *s, bool allow_sign, double *out)
     if (digits == 0 && base != 8)
         return false;
     *out = neg ? -(double)v : (double)v;
+    *exact = v <= (1ULL << 53);
     return true;
 }
 
@@ -132,6 +133,7 @@ enum sg_yaml_plain sg_yaml_resolve_plain(const char *s, size_t len, double *numb
     enum sg_yaml_plain result = SG_YAML_STRING;
     char *plain;
     size_t o = 0;
+    bool exact = false;
     char c;
 
     if (len == 0)
@@ -167,8 +169,8 @@ enum sg_yaml_plain sg_yaml_resolve_plain(const char *s, size_t len, double *numb
             plain[o++] = s[i];
     }
     plain[o] = '\0';
-    if (parse_go_int(plain, true, number) || parse_go_int(plain, false, number)) {
-        result = fabs(*number) > SAFE_INTEGER ? SG_YAML_REFUSE : SG_YAML_INT;
+    if (parse_go_int(plain, true, number, &exact) || parse_go_int(plain, false, number, &exact)) {
+        result = exact ? SG_YAML_INT : SG_YAML_REFUSE;
     } else if (yaml_style_float(plain)) {
         errno = 0;
         *number = strtod(plain, NULL);
@@ -198,7 +200,7 @@ struct frame {
     size_t nodes;
     size_t line, column;
     /* mappings */
-    char *key;        /* pending key, owned; NULL when a key comes next */
+    char *key; /* pending key, owned; NULL when a key comes next */
     bool key_is_merge;
     cJSON *merge;     /* the `<<` value, owned by the graveyard */
     size_t merge_pos; /* explicit keys seen before the `<<` */
@@ -340,14 +342,16 @@ static int deliver(struct builder *b, cJSON *value, char *anchor, size_t nodes,
     }
     if (parent->key == NULL) {
         cJSON_Delete(value);
-        return fail_at(b, mark, "%s", "a mapping key must be a scalar; complex keys are not "
-                                      "supported");
+        return fail_at(b, mark, "%s",
+                       "a mapping key must be a scalar; complex keys are not "
+                       "supported");
     }
     if (parent->key_is_merge) {
         if (!merge_value_ok(value)) {
             cJSON_Delete(value);
-            return fail_at(b, mark, "%s", "the value of a merge key (<<) must be a mapping or "
-                                          "a list of mappings");
+            return fail_at(b, mark, "%s",
+                           "the value of a merge key (<<) must be a mapping or "
+                           "a list of mappings");
         }
         if (b->graveyard == NULL && (b->graveyard = cJSON_CreateArray()) == NULL) {
             cJSON_Delete(value);
@@ -509,10 +513,10 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 
 static int on_start(struct builder *b, const yaml_event_t *ev, bool is_map)
 {
-    const char *tag = (const char *)(is_map ? ev->data.mapping_start.tag
-                                            : ev->data.sequence_start.tag);
-    const yaml_char_t *anchor = is_map ? ev->data.mapping_start.anchor
-                                       : ev->data.sequence_start.anchor;
+    const char *tag =
+        (const char *)(is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
+    const yaml_char_t *anchor =
+        is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     struct frame *parent = b->depth > 0 ? &b->stack[b->depth - 1] : NULL;
     struct frame *f;
     int rc;
@@ -612,8 +616,7 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
     int rc;
 
     if (a == NULL)
-        return fail_at(b, &ev->start_mark, "alias '*%s' names no anchor defined before it",
-                       name);
+        return fail_at(b, &ev->start_mark, "alias '*%s' names no anchor defined before it", name);
     if (parent != NULL && parent->is_map && parent->key == NULL)
         return fail_at(b, &ev->start_mark, "%s", "aliases as mapping keys are not supported");
     rc = count_nodes(b, a->nodes, &ev->start_mark);
@@ -739,8 +742,8 @@ static int parse_json(const char *name, const char *data, size_t len, struct sg_
         const char *end = NULL;
         cJSON *doc;
         size_t line = 1;
-        while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' ||
-                            text[at] == '\r'))
+        while (at < len &&
+               (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
             at++;
         if (at == len)
             break;
@@ -818,10 +821,9 @@ static int emit_scalar(yaml_emitter_t *e, const char *text, bool force_quotes)
 {
     yaml_event_t ev;
 
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)text,
-                                      (int)strlen(text), 1, 1,
-                                      force_quotes ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                                   : YAML_ANY_SCALAR_STYLE))
+    if (!yaml_scalar_event_initialize(
+            &ev, NULL, NULL, (const yaml_char_t *)text, (int)strlen(text), 1, 1,
+            force_quotes ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE))
         return SG_ERR_NOMEM;
     return emit(e, &ev);
 }

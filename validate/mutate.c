@@ -206,8 +206,7 @@ static int plan_drop(const struct sg_pod *pod, const struct sg_container *c,
     return add_op(out, pointer, wrap(list, keys + depth + 1, 2 - depth));
 }
 
-int sg_mutate_plan(const struct sg_pod *pod, const struct sg_effective *eff,
-                   struct sg_patch *out)
+int sg_mutate_plan(const struct sg_pod *pod, const struct sg_effective *eff, struct sg_patch *out)
 {
     int rc;
 
@@ -245,8 +244,7 @@ void sg_patch_write(const struct sg_patch *p, struct sg_buf *b)
     sg_buf_addc(b, ']');
 }
 
-void sg_patch_describe(const struct sg_patch *p, const struct sg_effective *eff,
-                       struct sg_buf *b)
+void sg_patch_describe(const struct sg_patch *p, const struct sg_effective *eff, struct sg_buf *b)
 {
     if (p->seccomp) {
         if (eff->default_profile == SG_PROFILE_LOCALHOST)
@@ -304,8 +302,7 @@ static int apply_add(cJSON *doc, const char *pointer, const cJSON *value, struct
     size_t index;
 
     if (pointer[0] != '/')
-        return sg_error_set(err, SG_ERR_INVALID, "patch path '%s' is not a JSON Pointer",
-                            pointer);
+        return sg_error_set(err, SG_ERR_INVALID, "patch path '%s' is not a JSON Pointer", pointer);
     for (;;) {
         rest = next_token(rest, token, sizeof(token));
         if (*rest == '\0')
@@ -316,8 +313,8 @@ static int apply_add(cJSON *doc, const char *pointer, const cJSON *value, struct
         else if (cJSON_IsArray(parent) && parse_index(token, &index) && index < INT32_MAX)
             child = cJSON_GetArrayItem(parent, (int)index);
         if (child == NULL)
-            return sg_error_set(err, SG_ERR_INVALID,
-                                "patch path '%s': '%s' does not exist", pointer, token);
+            return sg_error_set(err, SG_ERR_INVALID, "patch path '%s': '%s' does not exist",
+                                pointer, token);
         parent = child;
     }
     copy = cJSON_Duplicate(value, true);

@@ -36,8 +36,7 @@ void sg_patch_release(struct sg_patch *p);
 /* Plans the patch for `pod` under `eff`. Nothing is planned for Windows
  * pods (the API server refuses seccomp and capabilities there). Returns 0,
  * or SG_ERR_NOMEM. */
-int sg_mutate_plan(const struct sg_pod *pod, const struct sg_effective *eff,
-                   struct sg_patch *out);
+int sg_mutate_plan(const struct sg_pod *pod, const struct sg_effective *eff, struct sg_patch *out);
 
 /* Appends the patch as a JSON array of operations to `b`. */
 void sg_patch_write(const struct sg_patch *p, struct sg_buf *b);
@@ -45,8 +44,7 @@ void sg_patch_write(const struct sg_patch *p, struct sg_buf *b);
 /* One line saying what was injected, for the audit annotation and the log
  * ("seccompProfile=RuntimeDefault; capabilities.drop=[ALL] on 2 containers").
  * Appends to `b`; nothing when the patch is empty. */
-void sg_patch_describe(const struct sg_patch *p, const struct sg_effective *eff,
-                       struct sg_buf *b);
+void sg_patch_describe(const struct sg_patch *p, const struct sg_effective *eff, struct sg_buf *b);
 
 /* Applies RFC 6902 "add" operations to `doc` in place. Fails with
  * SG_ERR_INVALID naming the operation whose target does not exist. */

@@ -19,26 +19,59 @@ static const struct {
     const char *spec_pointer;
 } kinds[SG_KIND_COUNT] = {
     [SG_KIND_POD] = {"", NULL, "Pod", {NULL}, "spec", "metadata", "/spec"},
-    [SG_KIND_POD_TEMPLATE] = {"", NULL, "PodTemplate", {"template", NULL}, "template.spec",
-                              "template.metadata", "/template/spec"},
-    [SG_KIND_REPLICATION_CONTROLLER] = {"", NULL, "ReplicationController",
-                                        {"spec", "template", NULL}, "spec.template.spec",
-                                        "spec.template.metadata", "/spec/template/spec"},
-    [SG_KIND_DEPLOYMENT] = {"apps", "extensions", "Deployment", {"spec", "template", NULL},
-                            "spec.template.spec", "spec.template.metadata",
+    [SG_KIND_POD_TEMPLATE] = {"",
+                              NULL,
+                              "PodTemplate",
+                              {"template", NULL},
+                              "template.spec",
+                              "template.metadata",
+                              "/template/spec"},
+    [SG_KIND_REPLICATION_CONTROLLER] = {"",
+                                        NULL,
+                                        "ReplicationController",
+                                        {"spec", "template", NULL},
+                                        "spec.template.spec",
+                                        "spec.template.metadata",
+                                        "/spec/template/spec"},
+    [SG_KIND_DEPLOYMENT] = {"apps",
+                            "extensions",
+                            "Deployment",
+                            {"spec", "template", NULL},
+                            "spec.template.spec",
+                            "spec.template.metadata",
                             "/spec/template/spec"},
-    [SG_KIND_REPLICA_SET] = {"apps", "extensions", "ReplicaSet", {"spec", "template", NULL},
-                             "spec.template.spec", "spec.template.metadata",
+    [SG_KIND_REPLICA_SET] = {"apps",
+                             "extensions",
+                             "ReplicaSet",
+                             {"spec", "template", NULL},
+                             "spec.template.spec",
+                             "spec.template.metadata",
                              "/spec/template/spec"},
-    [SG_KIND_STATEFUL_SET] = {"apps", NULL, "StatefulSet", {"spec", "template", NULL},
-                              "spec.template.spec", "spec.template.metadata",
+    [SG_KIND_STATEFUL_SET] = {"apps",
+                              NULL,
+                              "StatefulSet",
+                              {"spec", "template", NULL},
+                              "spec.template.spec",
+                              "spec.template.metadata",
                               "/spec/template/spec"},
-    [SG_KIND_DAEMON_SET] = {"apps", "extensions", "DaemonSet", {"spec", "template", NULL},
-                            "spec.template.spec", "spec.template.metadata",
+    [SG_KIND_DAEMON_SET] = {"apps",
+                            "extensions",
+                            "DaemonSet",
+                            {"spec", "template", NULL},
+                            "spec.template.spec",
+                            "spec.template.metadata",
                             "/spec/template/spec"},
-    [SG_KIND_JOB] = {"batch", NULL, "Job", {"spec", "template", NULL}, "spec.template.spec",
-                     "spec.template.metadata", "/spec/template/spec"},
-    [SG_KIND_CRON_JOB] = {"batch", NULL, "CronJob", {"spec", "jobTemplate", "spec", "template"},
+    [SG_KIND_JOB] = {"batch",
+                     NULL,
+                     "Job",
+                     {"spec", "template", NULL},
+                     "spec.template.spec",
+                     "spec.template.metadata",
+                     "/spec/template/spec"},
+    [SG_KIND_CRON_JOB] = {"batch",
+                          NULL,
+                          "CronJob",
+                          {"spec", "jobTemplate", "spec", "template"},
                           "spec.jobTemplate.spec.template.spec",
                           "spec.jobTemplate.spec.template.metadata",
                           "/spec/jobTemplate/spec/template/spec"},
@@ -87,8 +120,7 @@ static void read_profile(const cJSON *sp, struct sg_path *path, struct sg_report
         out->type = SG_SECCOMP_BAD;
         out->type_str = "";
     }
-    if (sg_json_member(sp, "localhostProfile", SG_JSON_STRING, path, report, &local) ==
-        SG_GOT_OK)
+    if (sg_json_member(sp, "localhostProfile", SG_JSON_STRING, path, report, &local) == SG_GOT_OK)
         out->localhost = local->valuestring;
 }
 
@@ -117,8 +149,7 @@ static int read_bool(const cJSON *obj, const char *key, struct sg_path *path,
     return cJSON_IsTrue(b) ? 1 : 0;
 }
 
-static void read_container(struct sg_container *c, struct sg_path *path,
-                           struct sg_report *report)
+static void read_container(struct sg_container *c, struct sg_path *path, struct sg_report *report)
 {
     const cJSON *s = NULL;
     size_t mark;
@@ -285,16 +316,15 @@ int sg_pod_read(const cJSON *object, enum sg_kind kind, struct sg_pod *pod,
     if (tmpl == NULL)
         return 0;
     sg_json_member(tmpl, "metadata", SG_JSON_OBJECT, &path, report, &meta);
-    if (sg_json_member(tmpl, "spec", SG_JSON_OBJECT, &path, report, &pod->spec) !=
-        SG_GOT_OK) {
+    if (sg_json_member(tmpl, "spec", SG_JSON_OBJECT, &path, report, &pod->spec) != SG_GOT_OK) {
         sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, pod->spec_path,
                       "the pod spec is missing or unreadable",
                       "is missing or not an object: there is no pod spec to judge");
         return 0;
     }
     mark = sg_path_key(&path, "spec");
-    if (sg_json_member(pod->spec, "securityContext", SG_JSON_OBJECT, &path, report,
-                       &pod->psc) == SG_GOT_OK) {
+    if (sg_json_member(pod->spec, "securityContext", SG_JSON_OBJECT, &path, report, &pod->psc) ==
+        SG_GOT_OK) {
         size_t smark = sg_path_key(&path, "securityContext");
         read_sc_profile(pod->psc, &path, report, &pod->seccomp);
         sg_path_pop(&path, smark);

@@ -62,9 +62,9 @@ struct sg_container {
     int privileged;    /* -1 unset, 0 false, 1 true */
     int no_escalation; /* allowPrivilegeEscalation: -1 unset, 1 false, 0 true */
     struct sg_profile seccomp;
-    const cJSON *caps; /* capabilities, or NULL */
-    const cJSON *add;  /* capabilities.add, or NULL */
-    const cJSON *drop; /* capabilities.drop, or NULL */
+    const cJSON *caps;      /* capabilities, or NULL */
+    const cJSON *add;       /* capabilities.add, or NULL */
+    const cJSON *drop;      /* capabilities.drop, or NULL */
     const char *annotation; /* legacy container annotation value, or NULL */
 };
 
@@ -76,8 +76,8 @@ struct sg_pod {
     const cJSON *spec;        /* NULL when the object has no pod spec */
     const cJSON *psc;         /* spec.securityContext, or NULL */
     struct sg_profile seccomp;
-    const char *annotation;   /* legacy pod annotation value, or NULL */
-    bool windows;             /* spec.os.name == "windows" */
+    const char *annotation;    /* legacy pod annotation value, or NULL */
+    bool windows;              /* spec.os.name == "windows" */
     const char *runtime_class; /* or NULL */
     struct sg_container *containers;
     size_t n_containers;

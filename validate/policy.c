@@ -81,8 +81,8 @@ static const enum sg_action default_actions[SG_RULE_CONFIGURABLE] = {
 
 /* PSA baseline's capabilities_allowed_1_0: Docker's default set minus NET_RAW. */
 static const char *const baseline_caps[] = {
-    "AUDIT_WRITE", "CHOWN",  "DAC_OVERRIDE", "FOWNER", "FSETID",   "KILL",       "MKNOD",
-    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    "AUDIT_WRITE",      "CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",       "MKNOD",
+    "NET_BIND_SERVICE", "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT",
 };
 
 static const char *const default_localhost_globs[] = {"*"};
@@ -266,8 +266,8 @@ static int read_mapping(struct reader *r, yaml_node_t *node, const char *what, k
  * by `check` when given, which may fail_at the item. */
 typedef int (*item_check)(struct reader *r, yaml_node_t *item, const char *value, void *ctx);
 
-static int read_string_list(struct reader *r, yaml_node_t *node, const char *what,
-                            item_check check, void *ctx, struct strlist *out)
+static int read_string_list(struct reader *r, yaml_node_t *node, const char *what, item_check check,
+                            void *ctx, struct strlist *out)
 {
     yaml_node_item_t *it;
     size_t n;
@@ -386,8 +386,9 @@ static int rules_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value,
         return rc;
     action = sg_action_find(name);
     if (action < 0)
-        return fail_at(r, value, "unknown action '%s' for rule '%s': use deny, warn, audit or allow",
-                       name, key);
+        return fail_at(r, value,
+                       "unknown action '%s' for rule '%s': use deny, warn, audit or allow", name,
+                       key);
     s->action[rule] = (enum sg_action)action;
     s->action_set[rule] = true;
     return 0;
@@ -453,17 +454,20 @@ static int seccomp_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *valu
         free(s->default_localhost);
         s->default_localhost = NULL;
         if (is_null(value))
-            return fail_at(r, value, "seccomp.defaultProfile needs a type (RuntimeDefault, "
-                                     "Localhost or None)");
+            return fail_at(r, value,
+                           "seccomp.defaultProfile needs a type (RuntimeDefault, "
+                           "Localhost or None)");
         rc = read_mapping(r, value, "seccomp.defaultProfile", profile_key, s);
         if (rc < 0)
             return rc;
         if (s->default_profile == SG_PROFILE_LOCALHOST && s->default_localhost == NULL)
-            return fail_at(r, value, "seccomp.defaultProfile of type Localhost needs "
-                                     "localhostProfile");
+            return fail_at(r, value,
+                           "seccomp.defaultProfile of type Localhost needs "
+                           "localhostProfile");
         if (s->default_profile != SG_PROFILE_LOCALHOST && s->default_localhost != NULL)
-            return fail_at(r, value, "seccomp.defaultProfile.localhostProfile is only valid "
-                                     "with type Localhost");
+            return fail_at(r, value,
+                           "seccomp.defaultProfile.localhostProfile is only valid "
+                           "with type Localhost");
         s->default_profile_set = true;
         return 0;
     }
@@ -530,10 +534,10 @@ static int match_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value,
     if (strcmp(key, "groups") == 0)
         return read_string_list(r, value, "groups", check_glob, NULL, &m->groups);
     if (strcmp(key, "runtimeClasses") == 0)
-        return read_string_list(r, value, "runtimeClasses", check_glob, NULL,
-                                &m->runtime_classes);
-    return fail_at(r, keynode, "unknown key '%s': use namespaces, usernames, groups or "
-                             "runtimeClasses",
+        return read_string_list(r, value, "runtimeClasses", check_glob, NULL, &m->runtime_classes);
+    return fail_at(r, keynode,
+                   "unknown key '%s': use namespaces, usernames, groups or "
+                   "runtimeClasses",
                    key);
 }
 
@@ -578,17 +582,17 @@ static int read_overrides(struct reader *r, yaml_node_t *node, struct sg_policy 
         if (item == NULL)
             return sg_error_set(r->err, SG_ERR_INTERNAL, "%s: broken YAML document", r->name);
         if (item->type != YAML_MAPPING_NODE)
-            return fail_at(r, item, "each override must be a mapping, found %s",
-                           node_kind(item));
+            return fail_at(r, item, "each override must be a mapping, found %s", node_kind(item));
         rc = read_mapping(r, item, "an override", override_key, o);
         if (rc < 0)
             return rc;
         /* An override that matches everything is a second base policy,
          * hidden at the bottom of the file: make the author say so. */
         if (m->namespaces.n + m->usernames.n + m->groups.n + m->runtime_classes.n == 0)
-            return fail_at(r, item, "override has an empty match: give namespaces, usernames, "
-                                    "groups or runtimeClasses (use namespaces: [\"*\"] to "
-                                    "match everything)");
+            return fail_at(r, item,
+                           "override has an empty match: give namespaces, usernames, "
+                           "groups or runtimeClasses (use namespaces: [\"*\"] to "
+                           "match everything)");
     }
     return 0;
 }
@@ -655,8 +659,7 @@ int sg_policy_parse(const char *name, const char *yaml, size_t len, struct sg_po
         goto out;
     }
     if (memchr(yaml, '\0', len) != NULL) {
-        rc = sg_error_set(err, SG_ERR_INVALID, "%s: contains a NUL byte; is it a YAML file?",
-                          name);
+        rc = sg_error_set(err, SG_ERR_INVALID, "%s: contains a NUL byte; is it a YAML file?", name);
         goto out;
     }
     rc = sg_policy_default(&p, err);
@@ -684,8 +687,8 @@ int sg_policy_parse(const char *name, const char *yaml, size_t len, struct sg_po
         yaml_document_delete(&extra);
         if (second) {
             rc = sg_error_set(err, SG_ERR_INVALID,
-                              "%s:%zu:%zu: a second YAML document; a policy is one document",
-                              name, mark.line + 1, mark.column + 1);
+                              "%s:%zu:%zu: a second YAML document; a policy is one document", name,
+                              mark.line + 1, mark.column + 1);
             goto out;
         }
         if (!is_null(root)) {

@@ -63,10 +63,10 @@ struct sg_effective {
     enum sg_action action[SG_RULE_COUNT]; /* always deny for the fixed rules */
     const char *const *localhost_globs;   /* fnmatch(3) patterns */
     size_t n_localhost_globs;
-    uint64_t allowed_add;                 /* capability mask; SG_CAP_ALL_BIT: any */
+    uint64_t allowed_add; /* capability mask; SG_CAP_ALL_BIT: any */
     enum sg_profile_type default_profile;
-    const char *default_localhost;        /* with SG_PROFILE_LOCALHOST */
-    const int *default_drop;              /* capability numbers, policy order */
+    const char *default_localhost; /* with SG_PROFILE_LOCALHOST */
+    const int *default_drop;       /* capability numbers, policy order */
     size_t n_default_drop;
 };
 

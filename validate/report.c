@@ -34,8 +34,8 @@ static void cut_utf8(char *s, size_t max)
     s[max] = '\0';
 }
 
-void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action,
-                   const char *path, const char *brief, const char *fmt, ...)
+void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action, const char *path,
+                   const char *brief, const char *fmt, ...)
 {
     struct sg_violation v = {.rule = rule, .action = action};
     char text[SG_MESSAGE_MAX];

@@ -11,9 +11,9 @@
 
 #include "rule.h"
 
-#define SG_REPORT_MAX   200 /* violations kept in full */
-#define SG_WARNING_MAX  119 /* bytes in a warning: kubectl shows it whole */
-#define SG_MESSAGE_MAX  2048 /* bytes in one violation's message */
+#define SG_REPORT_MAX  200  /* violations kept in full */
+#define SG_WARNING_MAX 119  /* bytes in a warning: kubectl shows it whole */
+#define SG_MESSAGE_MAX 2048 /* bytes in one violation's message */
 
 struct sg_violation {
     enum sg_rule rule;
@@ -29,7 +29,7 @@ struct sg_report {
     size_t cap;
     size_t dropped; /* violations past SG_REPORT_MAX, counted only */
     enum sg_action dropped_strongest;
-    bool nomem;     /* an allocation failed: the report is incomplete */
+    bool nomem; /* an allocation failed: the report is incomplete */
 };
 
 void sg_report_init(struct sg_report *r);
@@ -38,9 +38,8 @@ void sg_report_release(struct sg_report *r);
 /* Adds a violation. `brief` is the short form without the rule id (it is
  * appended); `fmt` the long form's text after the path. Violations with
  * action allow are not kept. */
-void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action,
-                   const char *path, const char *brief, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action, const char *path,
+                   const char *brief, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* The strongest action in the report, dropped violations included (allow
  * when empty). A report that lost a violation to a failed allocation is

@@ -148,8 +148,8 @@ static const char *request_string(const cJSON *request, const char *key, struct 
 
 static int read_envelope(const cJSON *root, struct envelope *env, struct sg_error *err)
 {
-    const cJSON *api = NULL, *kind = NULL, *request = NULL, *uid = NULL, *gvk = NULL,
-                *user = NULL, *groups = NULL, *item = NULL;
+    const cJSON *api = NULL, *kind = NULL, *request = NULL, *uid = NULL, *gvk = NULL, *user = NULL,
+                *groups = NULL, *item = NULL;
     struct sg_report scratch;
     struct sg_path path;
     enum sg_json_got got;
@@ -181,8 +181,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
     env->uid = uid->valuestring;
 
     /* From here on there is a uid to answer: problems are denials. */
-    if (sg_json_member(request, "kind", SG_JSON_OBJECT, &path, &env->problems, &gvk) ==
-        SG_GOT_OK) {
+    if (sg_json_member(request, "kind", SG_JSON_OBJECT, &path, &env->problems, &gvk) == SG_GOT_OK) {
         size_t mark = sg_path_key(&path, "kind");
         env->group = request_string(gvk, "group", &path, &env->problems);
         env->kind = request_string(gvk, "kind", &path, &env->problems);
@@ -212,9 +211,9 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
                     if (env->n_groups == MAX_GROUPS) {
                         /* A group past the bound could be the one an
                          * override or exemption names: refuse to guess. */
-                        sg_report_add(&env->problems, SG_RULE_UNREADABLE, SG_ACTION_DENY,
-                                      path.buf, "too many groups",
-                                      "the user has more than %d groups", MAX_GROUPS);
+                        sg_report_add(&env->problems, SG_RULE_UNREADABLE, SG_ACTION_DENY, path.buf,
+                                      "too many groups", "the user has more than %d groups",
+                                      MAX_GROUPS);
                         sg_path_pop(&path, imark);
                         break;
                     }
@@ -229,8 +228,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
     if (env->username == NULL)
         env->username = "";
     sg_json_member(request, "object", SG_JSON_OBJECT, &path, &env->problems, &env->object);
-    sg_json_member(request, "oldObject", SG_JSON_OBJECT, &path, &env->problems,
-                   &env->old_object);
+    sg_json_member(request, "oldObject", SG_JSON_OBJECT, &path, &env->problems, &env->old_object);
     return 0;
 }
 
@@ -442,7 +440,8 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
     const struct sg_report *report;
     cJSON *root = NULL;
     char *copy = NULL;
-    const char *end = NULL;
+    const char *end = NULL, *text;
+    size_t at;
     bool have_outcome = false;
     int rc;
 
@@ -458,11 +457,20 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
         rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         goto out;
     }
-    root = cJSON_ParseWithLengthOpts(copy != NULL ? copy : body, len, &end, true);
-    if (root == NULL) {
-        size_t at = end != NULL ? (size_t)(end - (copy != NULL ? copy : body)) : 0;
+    text = copy != NULL ? copy : body;
+    /* cJSON's own trailing-data check wants a NUL inside `len`; check the
+     * tail here instead, so a body with bytes after the object is refused. */
+    root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+    at = end != NULL ? (size_t)(end - text) : 0;
+    while (root != NULL && at < len &&
+           (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
+        at++;
+    if (root == NULL || at != len) {
         rc = sg_error_set(err, SG_ERR_INVALID,
-                          "the body is not valid JSON (error at byte %zu of %zu)", at, len);
+                          root == NULL ? "the body is not valid JSON (error at byte %zu of %zu)"
+                                       : "the body has data after the JSON object (at byte %zu "
+                                         "of %zu)",
+                          at, len);
         goto out;
     }
     rc = read_envelope(root, &env, err);

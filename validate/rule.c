@@ -21,16 +21,14 @@ static const struct {
                               "an added capability not spelt canonically (chown, CAP_CHOWN)"},
     [SG_RULE_CAP_DROP_SPELLING] = {"capabilities-drop-spelling",
                                    "a dropped capability not spelt canonically, or unknown"},
-    [SG_RULE_CAP_UNKNOWN] = {"capabilities-unknown",
-                             "an added name that is no Linux capability"},
+    [SG_RULE_CAP_UNKNOWN] = {"capabilities-unknown", "an added name that is no Linux capability"},
     [SG_RULE_CAP_DROP_ALL] = {"capabilities-drop-all",
                               "a container whose capabilities.drop does not contain ALL"},
     [SG_RULE_PRIV_ESCALATION] = {"privilege-escalation",
                                  "a container that does not set allowPrivilegeEscalation: false"},
     [SG_RULE_SECCOMP_INVALID] = {"seccomp-invalid",
                                  "a seccomp setting Kubernetes refuses (always denied)"},
-    [SG_RULE_UNREADABLE] = {"unreadable",
-                            "an object that cannot be fully read (always denied)"},
+    [SG_RULE_UNREADABLE] = {"unreadable", "an object that cannot be fully read (always denied)"},
 };
 
 static const char *const actions[SG_ACTION_COUNT] = {

@@ -15,7 +15,7 @@
 #include "capability.h"
 #include "json.h"
 
-#define QUOTE_MAX 64  /* bytes of an untrusted value shown in a message */
+#define QUOTE_MAX  64 /* bytes of an untrusted value shown in a message */
 #define NAME_BRIEF 40 /* bytes of a container name shown in a warning */
 
 struct judge {
@@ -27,8 +27,9 @@ struct judge {
 
 static const char *list_noun(enum sg_list l)
 {
-    return l == SG_LIST_INIT ? "init container" : l == SG_LIST_EPHEMERAL ? "ephemeral container"
-                                                                          : "container";
+    return l == SG_LIST_INIT        ? "init container"
+           : l == SG_LIST_EPHEMERAL ? "ephemeral container"
+                                    : "container";
 }
 
 /* `container "app"`, quoted safely, for messages and warnings. */
@@ -64,8 +65,7 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
     char brief[160];
 
     if (path == NULL) {
-        snprintf(brief, sizeof(brief), "%s: Localhost profile without localhostProfile",
-                 subject);
+        snprintf(brief, sizeof(brief), "%s: Localhost profile without localhostProfile", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
                       "type Localhost needs localhostProfile, the path of a profile relative "
                       "to the kubelet's seccomp directory (for example "
@@ -308,13 +308,11 @@ static void judge_add(struct judge *j, const struct sg_container *c, const char 
             continue;
         }
         if (spelling != SG_CAP_CANONICAL) {
-            snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q,
-                     sg_cap_name(cap));
-            sg_report_add(j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING],
-                          j->path.buf, brief,
-                          "%s grants %s but is not its canonical name; write \"%s\"", q,
-                          cap == SG_CAP_ALL ? "every capability" : sg_cap_name(cap),
-                          sg_cap_name(cap));
+            snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q, sg_cap_name(cap));
+            sg_report_add(
+                j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING], j->path.buf,
+                brief, "%s grants %s but is not its canonical name; write \"%s\"", q,
+                cap == SG_CAP_ALL ? "every capability" : sg_cap_name(cap), sg_cap_name(cap));
         }
         bool allowed_cap = (eff->allowed_add & SG_CAP_ALL_BIT) != 0 ||
                            (cap != SG_CAP_ALL && (eff->allowed_add & sg_cap_bit(cap)) != 0);
@@ -322,16 +320,16 @@ static void judge_add(struct judge *j, const struct sg_container *c, const char 
             allowed_list(allowed, sizeof(allowed), eff->allowed_add);
             if (cap == SG_CAP_ALL) {
                 snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
-                sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
-                              j->path.buf, brief,
+                sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD], j->path.buf,
+                              brief,
                               "%s grants every capability; add only the ones the container "
                               "needs (allowed: %s)",
                               q, allowed);
             } else {
                 snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
                          sg_cap_name(cap));
-                sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
-                              j->path.buf, brief,
+                sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD], j->path.buf,
+                              brief,
                               "%s grants %s, which the policy does not allow; remove it "
                               "(allowed: %s)",
                               q, sg_cap_name(cap), allowed);
@@ -386,8 +384,7 @@ static bool judge_drop(struct judge *j, const struct sg_container *c, const char
     return drops_all;
 }
 
-static void judge_capabilities(struct judge *j, const struct sg_container *c,
-                               const char *subject)
+static void judge_capabilities(struct judge *j, const struct sg_container *c, const char *subject)
 {
     char brief[160];
     size_t mark, cmark;

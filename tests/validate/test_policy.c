@@ -1,0 +1,243 @@
+/* test_policy.c - the policy file: defaults, strict parsing with file, line
+ * and column, overrides and exemptions, and printing it back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "capability.h"
+#include "policy.h"
+
+static struct sg_policy *parse_ok(const char *yaml)
+{
+    struct sg_policy *p = NULL;
+    struct sg_error err;
+
+    sg_error_clear(&err);
+    if (sg_policy_parse("p.yaml", yaml, strlen(yaml), &p, &err) != 0)
+        fail_msg("unexpected error: %s", err.msg);
+    return p;
+}
+
+/* Parsing fails and the message contains `want`. */
+static void parse_fails(const char *yaml, const char *want)
+{
+    struct sg_policy *p = NULL;
+    struct sg_error err;
+
+    sg_error_clear(&err);
+    assert_int_equal(sg_policy_parse("p.yaml", yaml, strlen(yaml), &p, &err), SG_ERR_INVALID);
+    assert_null(p);
+    if (strstr(err.msg, want) == NULL)
+        fail_msg("message '%s' lacks '%s'", err.msg, want);
+}
+
+static enum sg_exemption resolve(const struct sg_policy *p, const char *ns, const char *user,
+                                 const char *group, const char *rc, struct sg_effective *e)
+{
+    const char *groups[1] = {group};
+    struct sg_subject s = {
+        .namespace = ns,
+        .username = user,
+        .groups = groups,
+        .n_groups = group ? 1 : 0,
+        .runtime_class = rc,
+    };
+    return sg_policy_resolve(p, &s, e);
+}
+
+static uint64_t caps(const char *const *names, size_t n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m |= sg_cap_bit(sg_cap_resolve(names[i], strlen(names[i]), NULL));
+    return m;
+}
+
+static void empty_file_is_safe_default(void **state)
+{
+    static const char *const baseline[] = {
+        "AUDIT_WRITE",      "CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",      "MKNOD",
+        "NET_BIND_SERVICE", "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT"};
+    const char *inputs[] = {"", "# only a comment\n", "---\n", "~\n"};
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        struct sg_policy *p = parse_ok(inputs[i]);
+        struct sg_effective e;
+        assert_int_equal(resolve(p, "default", "alice", NULL, NULL, &e), SG_EXEMPT_NONE);
+        assert_int_equal(e.action[SG_RULE_SECCOMP_UNCONFINED], SG_ACTION_DENY);
+        assert_int_equal(e.action[SG_RULE_PRIVILEGED], SG_ACTION_DENY);
+        assert_int_equal(e.action[SG_RULE_CAP_ADD], SG_ACTION_DENY);
+        assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_ALLOW);
+        assert_int_equal(e.action[SG_RULE_UNREADABLE], SG_ACTION_DENY);
+        assert_int_equal(e.action[SG_RULE_SECCOMP_INVALID], SG_ACTION_DENY);
+        assert_true(e.allowed_add == caps(baseline, 13));
+        assert_int_equal(e.default_profile, SG_PROFILE_RUNTIME_DEFAULT);
+        assert_int_equal(e.n_default_drop, 0);
+        sg_policy_free(p);
+    }
+}
+
+static void errors_name_file_line_and_column(void **state)
+{
+    (void)state;
+    parse_fails("rules:\n  seccomp-unconfind: deny\n",
+                "p.yaml:2:3: unknown rule 'seccomp-unconfind'");
+    parse_fails("rules:\n  privileged: block\n", "p.yaml:2:15: unknown action 'block'");
+    parse_fails("capabilities:\n  allowedAdd: [CHOWN, chown]\n",
+                "p.yaml:2:23: capability 'chown' must be written 'CHOWN'");
+    parse_fails("capabilities:\n  allowedAdd: [SYS_ADMN]\n",
+                "p.yaml:2:16: 'SYS_ADMN' is not a Linux capability");
+    parse_fails("capabilities:\n  defaultDrop: [CAP_NET_RAW]\n", "must be written 'NET_RAW'");
+    parse_fails("rules: [deny]\n", "p.yaml:1:8: rules must be a mapping, found a list");
+    parse_fails("rules:\n  privileged: deny\n  privileged: warn\n",
+                "p.yaml:3:3: duplicate key 'privileged' in rules");
+    parse_fails("seccomp:\n  allowedLocalhostProfiles: profiles/*\n",
+                "must be a list, found a scalar");
+    parse_fails("seccomp:\n  defaultProfile:\n    type: Unconfined\n",
+                "p.yaml:3:11: seccomp.defaultProfile.type 'Unconfined' must be");
+    parse_fails("seccomp:\n  defaultProfile:\n    type: Localhost\n", "needs localhostProfile");
+    parse_fails("seccomp:\n  defaultProfile:\n    type: Localhost\n"
+                "    localhostProfile: /etc/profile.json\n",
+                "is an absolute path");
+    parse_fails("seccomp:\n  defaultProfile:\n    type: Localhost\n"
+                "    localhostProfile: ../x.json\n",
+                "contains a '..' segment");
+    parse_fails("rules:\n  unreadable: allow\n", "is always denied and cannot be configured");
+    parse_fails("rules:\n  seccomp-invalid: warn\n", "cannot be configured");
+    parse_fails("exemption:\n  namespaces: [a]\n", "p.yaml:1:1: unknown key 'exemption'");
+    parse_fails("exemptions:\n  namespace: [a]\n", "p.yaml:2:3: unknown key 'namespace'");
+    parse_fails("overrides:\n  - rules:\n      privileged: warn\n", "override has an empty match");
+    parse_fails("overrides:\n  - match: {namespaces: [a]}\n    exemptions: {}\n",
+                "unknown key 'exemptions' in an override");
+    parse_fails("rules:\n  privileged: [deny]\n", "privileged must be a string, found a list");
+    parse_fails("rules:\n  privileged:\n", "privileged must be a string, found null");
+    parse_fails("exemptions:\n  namespaces: [\"\"]\n", "is empty");
+    parse_fails("exemptions:\n  namespaces: [\"team-[a\"]\n", "has '[' without ']'");
+    parse_fails("rules: {\n", "p.yaml:2:1: invalid YAML");
+    parse_fails("rules: {}\n---\nrules: {}\n", "a second YAML document");
+    parse_fails("- a\n", "a policy must be a mapping");
+}
+
+static void size_and_nul_are_bounded(void **state)
+{
+    struct sg_policy *p = NULL;
+    struct sg_error err;
+    char *big = malloc(SG_POLICY_MAX_BYTES + 2);
+    (void)state;
+
+    memset(big, '#', SG_POLICY_MAX_BYTES + 1);
+    assert_int_equal(sg_policy_parse("big.yaml", big, SG_POLICY_MAX_BYTES + 1, &p, &err),
+                     SG_ERR_LIMIT);
+    assert_non_null(strstr(err.msg, "big.yaml"));
+    free(big);
+    assert_int_equal(sg_policy_parse("nul.yaml", "rules: {}\0x", 11, &p, &err), SG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "NUL"));
+}
+
+static void overrides_apply_in_order_and_match_all_selectors(void **state)
+{
+    struct sg_policy *p = parse_ok("rules:\n  seccomp-unset: deny\n"
+                                   "overrides:\n"
+                                   "  - match: {namespaces: [\"dev-*\"]}\n"
+                                   "    rules: {seccomp-unset: warn, privileged: warn}\n"
+                                   "    capabilities: {allowedAdd: [NET_ADMIN]}\n"
+                                   "  - match: {namespaces: [dev-b], groups: [\"ops:*\"]}\n"
+                                   "    rules: {seccomp-unset: audit}\n"
+                                   "    seccomp:\n"
+                                   "      defaultProfile: {type: Localhost, "
+                                   "localhostProfile: profiles/a.json}\n");
+    struct sg_effective e;
+    (void)state;
+
+    assert_int_equal(resolve(p, "prod", "u", NULL, NULL, &e), SG_EXEMPT_NONE);
+    assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_DENY);
+    assert_int_equal(e.action[SG_RULE_PRIVILEGED], SG_ACTION_DENY);
+
+    resolve(p, "dev-a", "u", NULL, NULL, &e);
+    assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_WARN);
+    assert_int_equal(e.action[SG_RULE_PRIVILEGED], SG_ACTION_WARN);
+    assert_true(e.allowed_add == sg_cap_bit(12)); /* NET_ADMIN */
+    assert_int_equal(e.default_profile, SG_PROFILE_RUNTIME_DEFAULT);
+
+    /* Second override needs namespace AND group; it also keeps the first's. */
+    resolve(p, "dev-b", "u", "ops:oncall", NULL, &e);
+    assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_AUDIT);
+    assert_int_equal(e.action[SG_RULE_PRIVILEGED], SG_ACTION_WARN);
+    assert_int_equal(e.default_profile, SG_PROFILE_LOCALHOST);
+    assert_string_equal(e.default_localhost, "profiles/a.json");
+    resolve(p, "dev-b", "u", "dev:all", NULL, &e);
+    assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_WARN);
+    /* The fixed rules stay deny whatever overrides say. */
+    assert_int_equal(e.action[SG_RULE_UNREADABLE], SG_ACTION_DENY);
+    sg_policy_free(p);
+}
+
+static void exemptions_match_exact_or_glob(void **state)
+{
+    struct sg_policy *p = parse_ok("exemptions:\n"
+                                   "  namespaces: [kube-system, \"team-*\"]\n"
+                                   "  usernames: [\"system:serviceaccount:ci:*\"]\n"
+                                   "  groups: [break-glass]\n"
+                                   "  runtimeClasses: [gvisor]\n");
+    struct sg_effective e;
+    (void)state;
+
+    assert_int_equal(resolve(p, "kube-system", "u", NULL, NULL, &e), SG_EXEMPT_NAMESPACE);
+    assert_int_equal(resolve(p, "team-x", "u", NULL, NULL, &e), SG_EXEMPT_NAMESPACE);
+    assert_int_equal(resolve(p, "kube-systemx", "u", NULL, NULL, &e), SG_EXEMPT_NONE);
+    assert_int_equal(resolve(p, "prod", "system:serviceaccount:ci:deployer", NULL, NULL, &e),
+                     SG_EXEMPT_USERNAME);
+    assert_int_equal(resolve(p, "prod", "u", "break-glass", NULL, &e), SG_EXEMPT_GROUP);
+    assert_int_equal(resolve(p, "prod", "u", "break-glass-x", NULL, &e), SG_EXEMPT_NONE);
+    assert_int_equal(resolve(p, "prod", "u", NULL, "gvisor", &e), SG_EXEMPT_RUNTIME_CLASS);
+    /* Empty values never match, even a "*" glob. */
+    struct sg_policy *star = parse_ok("exemptions:\n  runtimeClasses: [\"*\"]\n");
+    assert_int_equal(resolve(star, "prod", "u", NULL, NULL, &e), SG_EXEMPT_NONE);
+    assert_int_equal(resolve(star, "prod", "u", NULL, "", &e), SG_EXEMPT_NONE);
+    sg_policy_free(star);
+    sg_policy_free(p);
+}
+
+static void dump_reads_back_to_the_same_policy(void **state)
+{
+    const char *src = "rules: {seccomp-unset: deny, capabilities-drop-all: warn}\n"
+                      "seccomp:\n  allowedLocalhostProfiles: [\"profiles/*\", \"a\\\"b\"]\n"
+                      "capabilities: {allowedAdd: [NET_BIND_SERVICE], defaultDrop: [ALL]}\n"
+                      "exemptions: {namespaces: [kube-system]}\n"
+                      "overrides:\n  - match: {usernames: [bob]}\n"
+                      "    rules: {seccomp-unset: allow}\n";
+    struct sg_policy *p = parse_ok(src), *q;
+    char *a = sg_policy_dump(p), *b;
+    (void)state;
+
+    assert_non_null(a);
+    q = parse_ok(a);
+    b = sg_policy_dump(q);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(a, "seccomp-unset: deny"));
+    assert_non_null(strstr(a, "defaultDrop: [ALL]"));
+    assert_non_null(strstr(a, "\"a\\\"b\""));
+    free(a);
+    free(b);
+    sg_policy_free(p);
+    sg_policy_free(q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(empty_file_is_safe_default),
+        cmocka_unit_test(errors_name_file_line_and_column),
+        cmocka_unit_test(size_and_nul_are_bounded),
+        cmocka_unit_test(overrides_apply_in_order_and_match_all_selectors),
+        cmocka_unit_test(exemptions_match_exact_or_glob),
+        cmocka_unit_test(dump_reads_back_to_the_same_policy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

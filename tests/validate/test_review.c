@@ -1,0 +1,832 @@
+/* test_review.c - AdmissionReview in, response out: every rule on every
+ * container list and template kind, inheritance, Windows, operations and
+ * subresources, updates, unreadable input, exemptions and mutation.
+ *
+ * JSON is written with single quotes here for readability; q() turns them
+ * into double quotes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "policy.h"
+#include "review.h"
+
+static const char restricted_yaml[] =
+    "rules: {seccomp-unset: deny, capabilities-drop-all: deny, privilege-escalation: deny}\n"
+    "capabilities: {allowedAdd: [NET_BIND_SERVICE]}\n"
+    "seccomp: {defaultProfile: {type: None}}\n";
+
+static char *q(const char *s)
+{
+    char *c = strdup(s);
+    for (char *p = c; *p; p++) {
+        if (*p == '\'')
+            *p = '"';
+    }
+    return c;
+}
+
+static struct sg_policy *policy_of(const char *yaml)
+{
+    struct sg_policy *p = NULL;
+    struct sg_error err;
+
+    if (sg_policy_parse("test", yaml, strlen(yaml), &p, &err) != 0)
+        fail_msg("policy: %s", err.msg);
+    return p;
+}
+
+/* An AdmissionReview for `object` (single-quoted JSON). */
+static char *review(const char *api, const char *op, const char *group, const char *kind,
+                    const char *sub, const char *object, const char *old)
+{
+    size_t n = strlen(object) + (old ? strlen(old) : 0) + 1024;
+    char *body = malloc(n), *out;
+
+    snprintf(body, n,
+             "{'apiVersion':'admission.k8s.io/%s','kind':'AdmissionReview','request':{"
+             "'uid':'u-1','kind':{'group':'%s','version':'v1','kind':'%s'},"
+             "'resource':{'group':'%s','version':'v1','resource':'x'},'subResource':'%s',"
+             "'name':'n','namespace':'prod','operation':'%s',"
+             "'userInfo':{'username':'alice','groups':['dev','system:authenticated']},"
+             "'object':%s,'oldObject':%s,'dryRun':false}}",
+             api, group, kind, group, sub, op, object, old ? old : "null");
+    out = q(body);
+    free(body);
+    return out;
+}
+
+struct result {
+    int rc;
+    char msg[SG_ERROR_MSG_MAX];
+    cJSON *root;
+    const cJSON *resp;
+    char *bytes;
+    bool patched;
+    enum sg_verdict verdict;
+};
+
+static struct result run(const struct sg_policy *p, enum sg_review_mode mode, const char *body)
+{
+    struct result r = {0};
+    struct sg_decision *d = NULL;
+    struct sg_error err;
+    size_t len;
+
+    sg_error_clear(&err);
+    r.rc = sg_review(p, mode, body, strlen(body), &d, &err);
+    snprintf(r.msg, sizeof(r.msg), "%s", err.msg);
+    if (r.rc != 0)
+        return r;
+    r.bytes = strdup(sg_decision_response(d, &len));
+    assert_int_equal(strlen(r.bytes), len);
+    r.patched = sg_decision_patched(d);
+    r.verdict = sg_decision_verdict(d);
+    r.root = cJSON_Parse(r.bytes);
+    assert_non_null(r.root);
+    r.resp = cJSON_GetObjectItem(r.root, "response");
+    assert_non_null(r.resp);
+    assert_string_equal(cJSON_GetObjectItem(r.resp, "uid")->valuestring, "u-1");
+    sg_decision_free(d);
+    return r;
+}
+
+static void done(struct result *r)
+{
+    cJSON_Delete(r->root);
+    free(r->bytes);
+}
+
+static bool allowed(const struct result *r)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItem(r->resp, "allowed"));
+}
+
+static const char *message(const struct result *r)
+{
+    const cJSON *status = cJSON_GetObjectItem(r->resp, "status");
+    const cJSON *m = cJSON_GetObjectItem(status, "message");
+    return cJSON_IsString(m) ? m->valuestring : "";
+}
+
+static void expect_in(const char *haystack, const char *needle)
+{
+    if (strstr(haystack, needle) == NULL)
+        fail_msg("'%s' not found in: %s", needle, haystack);
+}
+
+/* Judges a Pod CREATE under `policy_yaml` and checks allowed and, when
+ * given, a piece of the denial message. */
+static void pod_case(const char *policy_yaml, const char *pod, bool want_allowed,
+                     const char *want_message)
+{
+    struct sg_policy *p = policy_of(policy_yaml);
+    char *body = review("v1", "CREATE", "", "Pod", "", pod, NULL);
+    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+
+    assert_int_equal(r.rc, 0);
+    if (allowed(&r) != want_allowed)
+        fail_msg("expected %s for %s: %s", want_allowed ? "allow" : "deny", pod, r.bytes);
+    if (want_message != NULL)
+        expect_in(message(&r), want_message);
+    done(&r);
+    free(body);
+    sg_policy_free(p);
+}
+
+static void not_an_admission_review_is_an_error(void **state)
+{
+    struct sg_policy *p = policy_of("");
+    const char *bodies[] = {
+        "",
+        "not json",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u'}} x",
+        "[]",
+        "{'apiVersion':'v1','kind':'AdmissionReview','request':{'uid':'u'}}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'Pod','request':{'uid':'u'}}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview'}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{}}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':''}}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':7}}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':[]}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u',",
+        "{'apiVersion':'admission.k8s.io/v1','apiVersion':'admission.k8s.io/v1',"
+        "'kind':'AdmissionReview','request':{'uid':'u'}}",
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        char *b = q(bodies[i]);
+        struct result r = run(p, SG_REVIEW_VALIDATE, b);
+        if (r.rc != SG_ERR_INVALID)
+            fail_msg("body %zu gave %d, want SG_ERR_INVALID", i, r.rc);
+        assert_true(strlen(r.msg) > 0);
+        free(b);
+    }
+    /* Over the size bound: refused before parsing. */
+    size_t n = SG_REVIEW_MAX_BYTES + 1;
+    char *big = malloc(n + 1);
+    memset(big, ' ', n);
+    big[n] = '\0';
+    struct sg_decision *d = NULL;
+    struct sg_error err;
+    assert_int_equal(sg_review(p, SG_REVIEW_VALIDATE, big, n, &d, &err), SG_ERR_LIMIT);
+    assert_null(d);
+    free(big);
+    sg_policy_free(p);
+}
+
+static const char unconfined_pod[] =
+    "{'metadata':{'name':'web'},'spec':{'containers':[{'name':'app','image':'nginx',"
+    "'securityContext':{'seccompProfile':{'type':'Unconfined'}}}]}}";
+
+static void answers_in_the_version_asked(void **state)
+{
+    struct sg_policy *p = policy_of("");
+    const char *versions[] = {"v1", "v1beta1"};
+    (void)state;
+
+    for (size_t i = 0; i < 2; i++) {
+        char *body = review(versions[i], "CREATE", "", "Pod", "", unconfined_pod, NULL);
+        struct result r = run(p, SG_REVIEW_VALIDATE, body);
+        char want[64];
+        snprintf(want, sizeof(want), "admission.k8s.io/%s", versions[i]);
+        assert_string_equal(cJSON_GetObjectItem(r.root, "apiVersion")->valuestring, want);
+        assert_string_equal(cJSON_GetObjectItem(r.root, "kind")->valuestring, "AdmissionReview");
+        assert_false(allowed(&r));
+        const cJSON *status = cJSON_GetObjectItem(r.resp, "status");
+        assert_int_equal(cJSON_GetObjectItem(status, "code")->valueint, 403);
+        expect_in(message(&r), "Pod \"n\" violates the seccomp-guard policy");
+        expect_in(message(&r),
+                  "spec.containers[0].securityContext.seccompProfile.type: is \"Unconfined\"");
+        expect_in(message(&r), "[seccomp-unconfined]");
+        done(&r);
+        free(body);
+    }
+    sg_policy_free(p);
+}
+
+static void same_input_same_bytes(void **state)
+{
+    struct sg_policy *p = policy_of("rules: {capabilities-drop-all: warn}\n");
+    char *body = review("v1", "CREATE", "", "Pod", "", unconfined_pod, NULL);
+    struct result a = run(p, SG_REVIEW_VALIDATE, body);
+    struct result b = run(p, SG_REVIEW_VALIDATE, body);
+    (void)state;
+
+    assert_string_equal(a.bytes, b.bytes);
+    done(&a);
+    done(&b);
+    free(body);
+    sg_policy_free(p);
+}
+
+static void seccomp_rules_on_every_list_and_annotation(void **state)
+{
+    (void)state;
+    /* Explicit Unconfined anywhere is denied, with the field's path. */
+    pod_case("",
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'Unconfined'}},"
+             "'containers':[{'name':'a','securityContext':{'seccompProfile':"
+             "{'type':'RuntimeDefault'}}}]}}",
+             false, "spec.securityContext.seccompProfile.type");
+    pod_case("",
+             "{'spec':{'initContainers':[{'name':'i','securityContext':{'seccompProfile':"
+             "{'type':'Unconfined'}}}],'containers':[{'name':'a'}]}}",
+             false, "spec.initContainers[0].securityContext.seccompProfile.type");
+    pod_case("",
+             "{'spec':{'containers':[{'name':'a'}],'ephemeralContainers':[{'name':'d',"
+             "'securityContext':{'seccompProfile':{'type':'Unconfined'}}}]}}",
+             false, "spec.ephemeralContainers[0].securityContext.seccompProfile.type");
+    pod_case("",
+             "{'metadata':{'annotations':{'seccomp.security.alpha.kubernetes.io/pod':"
+             "'unconfined'}},'spec':{'containers':[{'name':'a'}]}}",
+             false, "metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]");
+    /* An annotation for a container the pod does not have is ignored. */
+    pod_case("",
+             "{'metadata':{'annotations':{'container.seccomp.security.alpha.kubernetes.io/"
+             "ghost':'unconfined'}},'spec':{'containers':[{'name':'a'}]}}",
+             true, NULL);
+    pod_case("",
+             "{'metadata':{'annotations':{'seccomp.security.alpha.kubernetes.io/pod':"
+             "'runtime/default'}},'spec':{'containers':[{'name':'a'}]}}",
+             true, NULL);
+    pod_case("",
+             "{'metadata':{'annotations':{'seccomp.security.alpha.kubernetes.io/pod':"
+             "'Unconfined'}},'spec':{'containers':[{'name':'a'}]}}",
+             false, "[seccomp-invalid]");
+    pod_case("",
+             "{'spec':{'containers':[{'name':'a','securityContext':{'seccompProfile':"
+             "{'type':'runtimedefault'}}}]}}",
+             false, "not a seccomp profile type");
+    /* Localhost: path checks and the allow-list. */
+    pod_case("",
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'Localhost',"
+             "'localhostProfile':'/path/to/seccomp/profile.json'}},'containers':[{'name':'a'}]}}",
+             false, "is an absolute path");
+    pod_case("",
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'Localhost',"
+             "'localhostProfile':'profiles/../../etc/x'}},'containers':[{'name':'a'}]}}",
+             false, "contains a '..' segment");
+    pod_case("",
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'Localhost'}},"
+             "'containers':[{'name':'a'}]}}",
+             false, "type Localhost needs localhostProfile");
+    pod_case("seccomp: {allowedLocalhostProfiles: ['profiles/*']}\n",
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'Localhost',"
+             "'localhostProfile':'profiles/audit.json'}},'containers':[{'name':'a'}]}}",
+             true, NULL);
+    pod_case("seccomp: {allowedLocalhostProfiles: ['profiles/*']}\n",
+             "{'metadata':{'annotations':{'container.seccomp.security.alpha.kubernetes.io/a':"
+             "'localhost/other.json'}},'spec':{'containers':[{'name':'a'}]}}",
+             false, "[seccomp-localhost]");
+    pod_case("",
+             "{'spec':{'containers':[{'name':'a','securityContext':{'seccompProfile':"
+             "{'type':'RuntimeDefault','localhostProfile':'x.json'}}}]}}",
+             false, "only with type Localhost");
+}
+
+static void inheritance_under_restricted(void **state)
+{
+    const char *ok_sc = "'allowPrivilegeEscalation':false,'capabilities':{'drop':['ALL']}";
+    char pod[1024];
+    (void)state;
+
+    /* The pod's profile covers containers that set none. */
+    snprintf(pod, sizeof(pod),
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'RuntimeDefault'}},"
+             "'initContainers':[{'name':'i','securityContext':{%s}}],"
+             "'containers':[{'name':'a','securityContext':{%s}}]}}",
+             ok_sc, ok_sc);
+    pod_case(restricted_yaml, pod, true, NULL);
+    /* Each container covered by its own profile. */
+    snprintf(pod, sizeof(pod),
+             "{'spec':{'initContainers':[{'name':'i','securityContext':{%s,"
+             "'seccompProfile':{'type':'Localhost','localhostProfile':'x'}}}],"
+             "'containers':[{'name':'a','securityContext':{%s,'seccompProfile':"
+             "{'type':'RuntimeDefault'}}}]}}",
+             ok_sc, ok_sc);
+    pod_case(restricted_yaml, pod, true, NULL);
+    /* One container uncovered: named in the message. */
+    snprintf(pod, sizeof(pod),
+             "{'spec':{'initContainers':[{'name':'i','securityContext':{%s}}],"
+             "'containers':[{'name':'a','securityContext':{%s,'seccompProfile':"
+             "{'type':'RuntimeDefault'}}}]}}",
+             ok_sc, ok_sc);
+    pod_case(restricted_yaml, pod, false, "init container \"i\" runs with no seccomp profile");
+    /* A legacy annotation gives no profile (ignored since 1.27). */
+    snprintf(pod, sizeof(pod),
+             "{'metadata':{'annotations':{'seccomp.security.alpha.kubernetes.io/pod':"
+             "'runtime/default'}},'spec':{'containers':[{'name':'a','securityContext':{%s}}]}}",
+             ok_sc);
+    pod_case(restricted_yaml, pod, false, "the legacy seccomp annotations are ignored");
+    /* A bad pod-level value is denied even if every container overrides it. */
+    snprintf(pod, sizeof(pod),
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'Unconfined'}},"
+             "'containers':[{'name':'a','securityContext':{%s,'seccompProfile':"
+             "{'type':'RuntimeDefault'}}}]}}",
+             ok_sc);
+    pod_case(restricted_yaml, pod, false, "spec.securityContext.seccompProfile.type");
+    /* allowPrivilegeEscalation unset and drop without ALL. */
+    pod_case(
+        restricted_yaml,
+        "{'spec':{'securityContext':{'seccompProfile':{'type':'RuntimeDefault'}},"
+        "'containers':[{'name':'a','securityContext':{'capabilities':{'drop':['NET_RAW']}}}]}}",
+        false, "allowPrivilegeEscalation: is not set");
+    pod_case(restricted_yaml,
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'RuntimeDefault'}},"
+             "'containers':[{'name':'a','securityContext':{'allowPrivilegeEscalation':false,"
+             "'capabilities':{'drop':['NET_RAW']}}}]}}",
+             false, "[capabilities-drop-all]");
+    /* drop: [all] drops everything: allowed, with a warning. */
+    pod_case(restricted_yaml,
+             "{'spec':{'securityContext':{'seccompProfile':{'type':'RuntimeDefault'}},"
+             "'containers':[{'name':'a','securityContext':{'allowPrivilegeEscalation':false,"
+             "'capabilities':{'drop':['all']}}}]}}",
+             true, NULL);
+}
+
+static void capabilities_judged_as_granted(void **state)
+{
+    (void)state;
+    const char *head = "{'spec':{'containers':[{'name':'a','securityContext':{'capabilities':"
+                       "{'add':[";
+    const struct {
+        const char *add;
+        bool allowed;
+        const char *msg;
+    } cases[] = {
+        {"'CHOWN','NET_BIND_SERVICE'", true, NULL},
+        {"'chown'", false, "write \"CHOWN\" [capabilities-spelling]"},
+        {"'CAP_CHOWN'", false, "[capabilities-spelling]"},
+        {"'NET_RAW'", false, "grants NET_RAW, which the policy does not allow"},
+        {"'sys_admin'", false, "grants SYS_ADMIN, which the policy does not allow"},
+        {"'CAP_SYS_ADMIN'", false, "add[0]: \"CAP_SYS_ADMIN\" grants SYS_ADMIN"},
+        {"'ALL'", false, "grants every capability"},
+        {"'CAP_CAP_SYS_ADMIN'", false, "is not a Linux capability"},
+        {"' SYS_ADMIN'", false, "[capabilities-unknown]"},
+        {"'SYS_ADMIN\\u0000'", false, "[capabilities-unknown]"},
+        {"'\\u0130'", false, "[capabilities-unknown]"},
+        {"'CHOWN','KILL','SYS_ADMIN'", false, "add[2]"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char pod[512];
+        snprintf(pod, sizeof(pod), "%s%s]}}}]}}", head, cases[i].add);
+        pod_case("", pod, cases[i].allowed, cases[i].msg);
+    }
+    /* Normalising never lets a spelling past the allow-list, even when the
+     * spelling rule is relaxed. */
+    pod_case("rules: {capabilities-spelling: allow}\n",
+             "{'spec':{'containers':[{'name':'a','securityContext':{'capabilities':"
+             "{'add':['sys_admin']}}}]}}",
+             false, "grants SYS_ADMIN");
+    pod_case("rules: {capabilities-spelling: allow}\n",
+             "{'spec':{'containers':[{'name':'a','securityContext':{'capabilities':"
+             "{'add':['chown']}}}]}}",
+             true, NULL);
+}
+
+static void privileged_is_unconfined_and_every_capability(void **state)
+{
+    (void)state;
+    const char *pod = "{'spec':{'containers':[{'name':'a','securityContext':"
+                      "{'privileged':true}}]}}";
+    pod_case("", pod, false, "[privileged]");
+    /* Relaxing `privileged` alone opens nothing. */
+    pod_case("rules: {privileged: allow}\n", pod, false, "[seccomp-unconfined]");
+    pod_case("rules: {privileged: allow, seccomp-unconfined: allow}\n", pod, false,
+             "privileged: true grants container \"a\" every capability");
+    pod_case("rules: {privileged: allow, seccomp-unconfined: allow}\n"
+             "capabilities: {allowedAdd: [ALL]}\n",
+             pod, true, NULL);
+    pod_case("", "{'spec':{'containers':[{'name':'a','securityContext':{'privileged':false}}]}}",
+             true, NULL);
+}
+
+static void windows_pods(void **state)
+{
+    (void)state;
+    /* Exempt from what requires something of Linux containers. */
+    pod_case(restricted_yaml, "{'spec':{'os':{'name':'windows'},'containers':[{'name':'a'}]}}",
+             true, NULL);
+    /* Not exempt: exact lower case only. */
+    pod_case(restricted_yaml, "{'spec':{'os':{'name':'Windows'},'containers':[{'name':'a'}]}}",
+             false, "[seccomp-unset]");
+    /* An explicit Unconfined or privileged is still denied. */
+    pod_case(restricted_yaml,
+             "{'spec':{'os':{'name':'windows'},'securityContext':{'seccompProfile':"
+             "{'type':'Unconfined'}},'containers':[{'name':'a'}]}}",
+             false, "[seccomp-unconfined]");
+    pod_case(restricted_yaml,
+             "{'spec':{'os':{'name':'windows'},'containers':[{'name':'a','securityContext':"
+             "{'privileged':true}}]}}",
+             false, "[privileged]");
+}
+
+/* Every template kind: the pod spec is found where the kind keeps it. */
+static void template_kinds(void **state)
+{
+    static const struct {
+        const char *group, *kind, *pre, *post, *path;
+    } kinds[] = {
+        {"", "Pod", "", "", "spec.containers[0]"},
+        {"", "PodTemplate", "{'template':", "}", "template.spec.containers[0]"},
+        {"", "ReplicationController", "{'spec':{'template':", "}}",
+         "spec.template.spec.containers[0]"},
+        {"apps", "Deployment", "{'spec':{'template':", "}}", "spec.template.spec.containers[0]"},
+        {"extensions", "Deployment", "{'spec':{'template':", "}}",
+         "spec.template.spec.containers[0]"},
+        {"apps", "ReplicaSet", "{'spec':{'template':", "}}", "spec.template.spec.containers[0]"},
+        {"apps", "StatefulSet", "{'spec':{'template':", "}}", "spec.template.spec.containers[0]"},
+        {"apps", "DaemonSet", "{'spec':{'template':", "}}", "spec.template.spec.containers[0]"},
+        {"batch", "Job", "{'spec':{'template':", "}}", "spec.template.spec.containers[0]"},
+        {"batch", "CronJob", "{'spec':{'jobTemplate':{'spec':{'template':", "}}}}",
+         "spec.jobTemplate.spec.template.spec.containers[0]"},
+    };
+    const char *pod = "{'metadata':{'name':'x'},'spec':{'containers':[{'name':'a',"
+                      "'securityContext':{'privileged':true}}]}}";
+    struct sg_policy *p = policy_of("");
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        char object[1024], want[256];
+        snprintf(object, sizeof(object), "%s%s%s", kinds[i].pre, pod, kinds[i].post);
+        char *body = review("v1", "CREATE", kinds[i].group, kinds[i].kind, "", object, NULL);
+        struct result r = run(p, SG_REVIEW_VALIDATE, body);
+        if (allowed(&r))
+            fail_msg("%s/%s allowed: %s", kinds[i].group, kinds[i].kind, r.bytes);
+        snprintf(want, sizeof(want), "%s.securityContext.privileged", kinds[i].path);
+        expect_in(message(&r), want);
+        done(&r);
+        free(body);
+        /* A template kind without its template cannot be judged. */
+        if (strcmp(kinds[i].kind, "Pod") != 0) {
+            body = review("v1", "CREATE", kinds[i].group, kinds[i].kind, "", "{'spec':{}}", NULL);
+            r = run(p, SG_REVIEW_VALIDATE, body);
+            assert_false(allowed(&r));
+            expect_in(message(&r), "[unreadable]");
+            done(&r);
+            free(body);
+        }
+    }
+    /* The same kind name in another group is not ours. */
+    char *body = review("v1", "CREATE", "example.com", "Deployment", "",
+                        "{'spec':{'template':{'spec':{'containers':[{'securityContext':"
+                        "{'privileged':true}}]}}}}",
+                        NULL);
+    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    assert_true(allowed(&r));
+    done(&r);
+    free(body);
+    sg_policy_free(p);
+}
+
+static void operations_and_subresources(void **state)
+{
+    struct sg_policy *p = policy_of("");
+    (void)state;
+    const struct {
+        const char *op, *group, *kind, *sub;
+        bool allowed;
+    } cases[] = {
+        {"DELETE", "", "Pod", "", true},
+        {"CONNECT", "", "Pod", "", true},
+        {"PATCH", "", "Pod", "", false},
+        {"CREATE", "", "ConfigMap", "", true},
+        {"CREATE", "", "Pod", "", false},
+        {"UPDATE", "", "Pod", "status", true},
+        {"UPDATE", "", "Pod", "binding", true},
+        {"CREATE", "", "Pod", "exec", true},
+        {"UPDATE", "", "Pod", "ephemeralcontainers", false},
+        {"UPDATE", "", "Pod", "resize", false},
+        {"UPDATE", "apps", "Deployment", "scale", true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *body = review("v1", cases[i].op, cases[i].group, cases[i].kind, cases[i].sub,
+                            unconfined_pod, NULL);
+        struct result r = run(p, SG_REVIEW_VALIDATE, body);
+        if (allowed(&r) != cases[i].allowed)
+            fail_msg("%s %s/%s: %s", cases[i].op, cases[i].kind, cases[i].sub, r.bytes);
+        done(&r);
+        free(body);
+    }
+    sg_policy_free(p);
+}
+
+static void updates_judged_only_when_significant(void **state)
+{
+    struct sg_policy *p = policy_of("");
+    const char *old = "{'metadata':{'labels':{'a':'1'}},'spec':{'containers':[{'name':'app',"
+                      "'image':'nginx:1','securityContext':{'privileged':true}}]}}";
+    const char *relabel = "{'metadata':{'labels':{'a':'2'}},'spec':{'containers':[{'name':"
+                          "'app','image':'nginx:1','securityContext':{'privileged':true}}]}}";
+    const char *new_image = "{'metadata':{'labels':{'a':'1'}},'spec':{'containers':[{'name':"
+                            "'app','image':'nginx:2','securityContext':{'privileged':true}}]}}";
+    const char *debug = "{'metadata':{'labels':{'a':'1'}},'spec':{'containers':[{'name':'app',"
+                        "'image':'nginx:1','securityContext':{'privileged':true}}],"
+                        "'ephemeralContainers':[{'name':'dbg','image':'busybox'}]}}";
+    (void)state;
+
+    char *b1 = review("v1", "UPDATE", "", "Pod", "", relabel, old);
+    char *b2 = review("v1", "UPDATE", "", "Pod", "", new_image, old);
+    char *b3 = review("v1", "UPDATE", "", "Pod", "ephemeralcontainers", debug, old);
+    char *b4 = review("v1", "UPDATE", "", "Pod", "", relabel, NULL);
+    char *b5 =
+        review("v1", "UPDATE", "apps", "Deployment", "",
+               "{'spec':{'template':{'spec':"
+               "{'containers':[{'name':'app','securityContext':{'privileged':true}}]}}},"
+               "'metadata':{'labels':{'x':'2'}}}",
+               "{'spec':{'template':{'spec':{'containers':[{'name':'app',"
+               "'securityContext':{'privileged':true}}]}}},'metadata':{'labels':{'x':'1'}}}");
+    struct result r1 = run(p, SG_REVIEW_VALIDATE, b1);
+    struct result r2 = run(p, SG_REVIEW_VALIDATE, b2);
+    struct result r3 = run(p, SG_REVIEW_VALIDATE, b3);
+    struct result r4 = run(p, SG_REVIEW_VALIDATE, b4);
+    struct result r5 = run(p, SG_REVIEW_VALIDATE, b5);
+    assert_true(allowed(&r1));  /* relabelling an old pod */
+    assert_false(allowed(&r2)); /* a new image: the whole pod is judged */
+    assert_false(allowed(&r3)); /* kubectl debug on a violating pod */
+    assert_false(allowed(&r4)); /* no oldObject: judged */
+    assert_true(allowed(&r5));  /* relabelling an old Deployment */
+    done(&r1);
+    done(&r2);
+    done(&r3);
+    done(&r4);
+    done(&r5);
+    free(b1);
+    free(b2);
+    free(b3);
+    free(b4);
+    free(b5);
+    sg_policy_free(p);
+}
+
+static void unreadable_input_is_denied(void **state)
+{
+    (void)state;
+    const struct {
+        const char *pod;
+        const char *msg;
+    } cases[] = {
+        {"{'spec':{'containers':[{'name':'a','securityContext':'privileged'}]}}",
+         "spec.containers[0].securityContext: must be an object, found a string"},
+        {"{'spec':{'containers':{'name':'a'}}}", "spec.containers: must be a list"},
+        {"{'spec':{'containers':['a']}}", "spec.containers[0]: must be an object"},
+        {"{'spec':{'containers':[{'name':'a','securityContext':{'privileged':'true'}}]}}",
+         "must be a boolean, found a string"},
+        {"{'spec':{'containers':[{'name':'a','securityContext':{'privileged':false,"
+         "'privileged':true}}]}}",
+         "spec.containers[0].securityContext.privileged: the key is given twice"},
+        {"{'spec':{'containers':[{'name':'a'}],'containers':[]}}", "given twice"},
+        {"{'spec':{'containers':[{'name':'a','securityContext':{'capabilities':{'add':'ALL'}}}]}}",
+         "capabilities.add: must be a list"},
+        {"{'spec':{'containers':[{'name':'a','securityContext':{'capabilities':{'add':[1]}}}]}}",
+         "capabilities.add[0]: must be a string, found a number"},
+        {"{'spec':{'securityContext':{'seccompProfile':{}},'containers':[{'name':'a'}]}}",
+         "[seccomp-invalid]"},
+        {"{'spec':{'os':'windows','containers':[{'name':'a'}]}}", "spec.os: must be an object"},
+        {"{'metadata':{'annotations':{'seccomp.security.alpha.kubernetes.io/pod':5}},"
+         "'spec':{'containers':[{'name':'a'}]}}",
+         "must be a string"},
+        {"{'metadata':{'annotations':{'seccomp.security.alpha.kubernetes.io/pod':"
+         "'runtime/default','seccomp.security.alpha.kubernetes.io/pod':'unconfined'}},"
+         "'spec':{'containers':[{'name':'a'}]}}",
+         "given twice"},
+        {"{'metadata':{}}", "there is no pod spec"},
+        {"[]", "must be an object"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        pod_case("", cases[i].pod, false, cases[i].msg);
+    /* JSON null is an absent field, as Kubernetes reads it. */
+    pod_case("",
+             "{'metadata':null,'spec':{'securityContext':null,'containers':[{'name':'a',"
+             "'securityContext':{'privileged':null,'seccompProfile':null,"
+             "'capabilities':null}}]}}",
+             true, NULL);
+}
+
+static void envelope_problems_after_the_uid_are_denials(void **state)
+{
+    struct sg_policy *p = policy_of("");
+    const char *bodies[] = {
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u-1'}}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u-1',"
+        "'kind':{'group':'','version':'v1','kind':'Pod'},'operation':'CREATE'}}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u-1',"
+        "'kind':{'group':'','version':'v1','kind':'ConfigMap'},'operation':'CREATE',"
+        "'userInfo':{'username':'u','groups':'admins'},'object':{}}}",
+        "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u-1',"
+        "'kind':{'group':'','version':'v1','kind':'Pod'},'operation':5,'object':{}}}",
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        char *b = q(bodies[i]);
+        struct result r = run(p, SG_REVIEW_VALIDATE, b);
+        assert_int_equal(r.rc, 0);
+        if (allowed(&r))
+            fail_msg("body %zu allowed: %s", i, r.bytes);
+        expect_in(message(&r), "[unreadable]");
+        done(&r);
+        free(b);
+    }
+    sg_policy_free(p);
+}
+
+static void warnings_and_audit(void **state)
+{
+    struct sg_policy *p = policy_of("rules: {capabilities-drop-all: warn, privilege-escalation: "
+                                    "audit}\n");
+    char pod[2048];
+    (void)state;
+
+    snprintf(pod, sizeof(pod), "{'spec':{'containers':[{'name':'%s','image':'x'}]}}",
+             "a-container-name-that-is-very-long-indeed-and-goes-on-and-on-for-ever-and-ever");
+    char *body = review("v1", "CREATE", "", "Pod", "", pod, NULL);
+    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    assert_true(allowed(&r));
+    assert_int_equal(r.verdict, SG_VERDICT_WARN);
+    const cJSON *warnings = cJSON_GetObjectItem(r.resp, "warnings");
+    assert_int_equal(cJSON_GetArraySize(warnings), 1);
+    const char *w = cJSON_GetArrayItem(warnings, 0)->valuestring;
+    assert_true(strlen(w) < 120);
+    expect_in(w, "[capabilities-drop-all]");
+    const cJSON *audit = cJSON_GetObjectItem(r.resp, "auditAnnotations");
+    expect_in(cJSON_GetObjectItem(audit, "violations")->valuestring,
+              "audit: privilege-escalation spec.containers[0].securityContext."
+              "allowPrivilegeEscalation");
+    done(&r);
+    free(body);
+    sg_policy_free(p);
+}
+
+static void exemptions_from_user_info(void **state)
+{
+    struct sg_policy *p = policy_of("exemptions: {groups: [dev]}\n");
+    char *body = review("v1", "CREATE", "", "Pod", "", unconfined_pod, NULL);
+    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    struct result m = run(p, SG_REVIEW_MUTATE, body);
+    (void)state;
+
+    assert_true(allowed(&r));
+    const cJSON *audit = cJSON_GetObjectItem(r.resp, "auditAnnotations");
+    assert_string_equal(cJSON_GetObjectItem(audit, "exempt")->valuestring, "group");
+    assert_false(m.patched);
+    done(&r);
+    done(&m);
+    free(body);
+    sg_policy_free(p);
+}
+
+static char *patch_of(const struct result *r)
+{
+    const cJSON *pt = cJSON_GetObjectItem(r->resp, "patchType");
+    const cJSON *patch = cJSON_GetObjectItem(r->resp, "patch");
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n, o = 0;
+    char *out;
+
+    if (patch == NULL)
+        return NULL;
+    assert_string_equal(pt->valuestring, "JSONPatch");
+    n = strlen(patch->valuestring);
+    out = calloc(n, 1);
+    for (size_t i = 0; i + 3 < n; i += 4) {
+        unsigned v = 0;
+        for (int k = 0; k < 4; k++) {
+            char c = patch->valuestring[i + (size_t)k];
+            v = v << 6 | (c == '=' ? 0u : (unsigned)(strchr(alphabet, c) - alphabet));
+        }
+        out[o++] = (char)(v >> 16);
+        if (patch->valuestring[i + 2] != '=')
+            out[o++] = (char)(v >> 8 & 255);
+        if (patch->valuestring[i + 3] != '=')
+            out[o++] = (char)(v & 255);
+    }
+    return out;
+}
+
+static void mutation_patches(void **state)
+{
+    struct sg_policy *p = policy_of("capabilities: {defaultDrop: [ALL]}\n");
+    (void)state;
+    const struct {
+        const char *op, *group, *kind, *sub, *object, *want;
+    } cases[] = {
+        {"CREATE", "", "Pod", "", "{'spec':{'containers':[{'name':'a'}]}}",
+         "[{\"op\":\"add\",\"path\":\"/spec/securityContext\",\"value\":{\"seccompProfile\":"
+         "{\"type\":\"RuntimeDefault\"}}},{\"op\":\"add\",\"path\":\"/spec/containers/0/"
+         "securityContext\",\"value\":{\"capabilities\":{\"drop\":[\"ALL\"]}}}]"},
+        {"CREATE", "", "Pod", "",
+         "{'spec':{'securityContext':{'runAsNonRoot':true},'containers':[{'name':'a',"
+         "'securityContext':{'capabilities':{'add':['NET_BIND_SERVICE']}}}]}}",
+         "[{\"op\":\"add\",\"path\":\"/spec/securityContext/seccompProfile\",\"value\":"
+         "{\"type\":\"RuntimeDefault\"}},{\"op\":\"add\",\"path\":\"/spec/containers/0/"
+         "securityContext/capabilities/drop\",\"value\":[\"ALL\"]}]"},
+        /* Explicit choices are kept: Unconfined, an empty drop list. */
+        {"CREATE", "", "Pod", "",
+         "{'spec':{'securityContext':{'seccompProfile':{'type':'Unconfined'}},"
+         "'containers':[{'name':'a','securityContext':{'capabilities':{'drop':[]}}}]}}",
+         NULL},
+        /* Pods on UPDATE and the ephemeralcontainers subresource: no patch. */
+        {"UPDATE", "", "Pod", "", "{'spec':{'containers':[{'name':'a'}]}}", NULL},
+        {"UPDATE", "", "Pod", "ephemeralcontainers", "{'spec':{'containers':[{'name':'a'}]}}",
+         NULL},
+        /* Windows: nothing. */
+        {"CREATE", "", "Pod", "", "{'spec':{'os':{'name':'windows'},'containers':[{'name':'a'}]}}",
+         NULL},
+        {"CREATE", "batch", "CronJob", "",
+         "{'spec':{'jobTemplate':{'spec':{'template':{'spec':{'securityContext':{},"
+         "'containers':[{'name':'a','securityContext':{'seccompProfile':{'type':"
+         "'RuntimeDefault'},'privileged':true}}]}}}}}}",
+         NULL},
+        {"UPDATE", "apps", "Deployment", "",
+         "{'spec':{'template':{'spec':{'initContainers':[{'name':'i','securityContext':{}}],"
+         "'containers':[{'name':'a','securityContext':{'seccompProfile':{'type':"
+         "'RuntimeDefault'},'capabilities':{'drop':['NET_RAW']}}}]}}}}",
+         "[{\"op\":\"add\",\"path\":\"/spec/template/spec/securityContext\",\"value\":"
+         "{\"seccompProfile\":{\"type\":\"RuntimeDefault\"}}},{\"op\":\"add\",\"path\":"
+         "\"/spec/template/spec/initContainers/0/securityContext/capabilities\",\"value\":"
+         "{\"drop\":[\"ALL\"]}}]"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *body = review("v1", cases[i].op, cases[i].group, cases[i].kind, cases[i].sub,
+                            cases[i].object, NULL);
+        struct result r = run(p, SG_REVIEW_MUTATE, body);
+        char *patch = patch_of(&r);
+        assert_true(allowed(&r));
+        if (cases[i].want == NULL) {
+            if (patch != NULL)
+                fail_msg("case %zu: unexpected patch %s", i, patch);
+            assert_false(r.patched);
+        } else {
+            if (patch == NULL)
+                fail_msg("case %zu: no patch: %s", i, r.bytes);
+            assert_string_equal(patch, cases[i].want);
+            assert_true(r.patched);
+            expect_in(
+                cJSON_GetObjectItem(cJSON_GetObjectItem(r.resp, "auditAnnotations"), "injected")
+                    ->valuestring,
+                "capabilities.drop=[ALL]");
+        }
+        free(patch);
+        done(&r);
+        free(body);
+    }
+    sg_policy_free(p);
+}
+
+static void mutation_keeps_added_capabilities(void **state)
+{
+    struct sg_policy *p = policy_of("capabilities: {defaultDrop: [NET_RAW, SYS_CHROOT]}\n");
+    char *body = review("v1", "CREATE", "", "Pod", "",
+                        "{'spec':{'securityContext':{'seccompProfile':{'type':'RuntimeDefault'}},"
+                        "'containers':[{'name':'a','securityContext':{'capabilities':{'add':"
+                        "['net_raw']}}},{'name':'b','securityContext':{'capabilities':{'add':"
+                        "['NET_RAW','SYS_CHROOT']}}},{'name':'c','securityContext':"
+                        "{'capabilities':{'add':['ALL']}}}]}}",
+                        NULL);
+    struct result r = run(p, SG_REVIEW_MUTATE, body);
+    char *patch = patch_of(&r);
+    (void)state;
+
+    /* a keeps NET_RAW (dropping it would undo its add); b adds both, c adds ALL. */
+    assert_string_equal(patch, "[{\"op\":\"add\",\"path\":\"/spec/containers/0/securityContext/"
+                               "capabilities/drop\",\"value\":[\"SYS_CHROOT\"]}]");
+    free(patch);
+    done(&r);
+    free(body);
+    sg_policy_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(not_an_admission_review_is_an_error),
+        cmocka_unit_test(answers_in_the_version_asked),
+        cmocka_unit_test(same_input_same_bytes),
+        cmocka_unit_test(seccomp_rules_on_every_list_and_annotation),
+        cmocka_unit_test(inheritance_under_restricted),
+        cmocka_unit_test(capabilities_judged_as_granted),
+        cmocka_unit_test(privileged_is_unconfined_and_every_capability),
+        cmocka_unit_test(windows_pods),
+        cmocka_unit_test(template_kinds),
+        cmocka_unit_test(operations_and_subresources),
+        cmocka_unit_test(updates_judged_only_when_significant),
+        cmocka_unit_test(unreadable_input_is_denied),
+        cmocka_unit_test(envelope_problems_after_the_uid_are_denials),
+        cmocka_unit_test(warnings_and_audit),
+        cmocka_unit_test(exemptions_from_user_info),
+        cmocka_unit_test(mutation_patches),
+        cmocka_unit_test(mutation_keeps_added_capabilities),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
