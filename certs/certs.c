@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +87,7 @@ struct out_file {
     const char *data;
     size_t len;
     mode_t mode;
-    bool skip; /* already holds exactly this content */
+    bool skip; /* not written: a reused CA's key, or a ca.crt that already holds it */
 };
 
 enum { OUT_CA_KEY, OUT_CA_CRT, OUT_TLS_KEY, OUT_TLS_CRT, OUT_PATCH, OUT_COUNT };
@@ -179,6 +178,17 @@ static bool is_label(const char *s, size_t len)
     return true;
 }
 
+static int parse_ip(const char *s, unsigned char addr[16])
+{
+    if (s == NULL)
+        return 0;
+    if (inet_pton(AF_INET, s, addr) == 1)
+        return 4;
+    if (inet_pton(AF_INET6, s, addr) == 1)
+        return 16;
+    return 0;
+}
+
 bool sg_certs_is_dns_label(const char *s)
 {
     return s != NULL && is_label(s, strlen(s));
@@ -186,11 +196,12 @@ bool sg_certs_is_dns_label(const char *s)
 
 bool sg_certs_is_dns_name(const char *s)
 {
+    unsigned char addr[16];
     size_t len;
     const char *p, *dot;
 
-    if (s == NULL)
-        return false;
+    if (s == NULL || parse_ip(s, addr) != 0)
+        return false; /* an address as a DNS SAN matches nothing: it goes in --ip */
     /* A wildcard covers exactly one label, in front (RFC 6125 6.4.3). */
     if (strncmp(s, "*.", 2) == 0)
         s += 2;
@@ -204,17 +215,6 @@ bool sg_certs_is_dns_name(const char *s)
         if (dot == NULL)
             return true;
     }
-}
-
-static int parse_ip(const char *s, unsigned char addr[16])
-{
-    if (s == NULL)
-        return 0;
-    if (inet_pton(AF_INET, s, addr) == 1)
-        return 4;
-    if (inet_pton(AF_INET6, s, addr) == 1)
-        return 16;
-    return 0;
 }
 
 bool sg_certs_is_ip(const char *s)

@@ -113,7 +113,7 @@ int sg_certs_check_pair(const char *cert_pem, size_t cert_len, const char *key_p
 /* Argument checks shared with the command line, so that it can name the
  * option in its message. */
 bool sg_certs_is_dns_label(const char *s); /* DNS-1123 label */
-bool sg_certs_is_dns_name(const char *s);  /* DNS-1123 subdomain, optional "*." */
+bool sg_certs_is_dns_name(const char *s);  /* DNS-1123 subdomain, optional "*.", not an IP */
 bool sg_certs_is_ip(const char *s);        /* IPv4 or IPv6 (inet_pton) */
 
 #endif

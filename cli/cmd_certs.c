@@ -135,6 +135,8 @@ static int apply(struct certs_args *a, const struct option_spec *o, const char *
         opts->out_dir = value;
         return 0;
     case OPT_DNS:
+        if (sg_certs_is_ip(value))
+            return bad_usage("%s '%s' is an IP address; give it with --ip", o->name, value);
         if (!sg_certs_is_dns_name(value))
             return bad_usage("%s '%s' is not a DNS name (lower-case DNS-1123 labels joined by "
                              "'.', optionally starting with '*.')",
