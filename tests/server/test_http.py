@@ -1,0 +1,160 @@
+"""server_http: the HTTP surface of the real binary over TLS - every error
+code with its short message, /healthz, /readyz, /metrics (parsed, counters
+move), keep-alive reuse, and that garbage never stops it serving."""
+import socket
+import ssl
+import sys
+
+from harness import *
+
+LIMIT = 65536
+env = Env()
+srv = env.server(["--max-body-bytes", str(LIMIT), "--threads", "2"]).start()
+
+
+def test_healthz_and_readyz():
+    code, body, _ = srv.curl(srv.url("/healthz"))
+    check((code, body) == (200, b"ok\n"), "healthz: %d %r" % (code, body))
+    code, body, _ = srv.curl(srv.url("/readyz"))
+    check((code, body) == (200, b"ready\n"), "readyz: %d %r" % (code, body))
+    code, _, _ = srv.curl("-I", srv.url("/healthz"))
+    check(code == 200, "HEAD /healthz: %d" % code)
+
+
+def test_unknown_path_is_404():
+    for path in ("/", "/validate/x", "/VALIDATE", "/metricsx"):
+        code, body, _ = srv.curl(srv.url(path))
+        check((code, body) == (404, b"not found\n"), "%s: %d %r" % (path, code, body))
+
+
+def test_wrong_method_is_405_with_allow():
+    code, body, err = srv.curl("-v", srv.url("/validate"))
+    check(code == 405 and b"takes POST" in body, "GET /validate: %d %r" % (code, body))
+    check("< Allow: POST" in err, "no Allow header: " + err)
+    code, body, err = srv.curl("-v", "-X", "POST", "-H", "Content-Type: application/json",
+                               "-d", "{}", srv.url("/metrics"))
+    check(code == 405 and "< Allow: GET" in err, "POST /metrics: %d" % code)
+    code, _, _ = srv.curl("-X", "PUT", "-H", "Content-Type: application/json", "-d", "{}",
+                          srv.url("/mutate"))
+    check(code == 405, "PUT /mutate: %d" % code)
+
+
+def test_wrong_content_type_is_415():
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/jsonx"):
+        code, body, _ = srv.post("/validate", "{}", ctype)
+        check(code == 415 and body == b"unsupported content type: send application/json\n",
+              "%s: %d %r" % (ctype, code, body))
+    code, _, _ = srv.post("/validate", "{}", "Application/JSON; charset=utf-8")
+    check(code == 400, "JSON with parameters should pass the type check, got %d" % code)
+
+
+def test_body_over_limit_is_413():
+    big = os.path.join(env.dir, "big.json")
+    with open(big, "wb") as f:
+        f.write(b'{"pad":"' + b"x" * (LIMIT + 100) + b'"}')
+    code, body, _ = srv.post_file("/validate", big)
+    check(code == 413 and b"limit is %d" % LIMIT in body, "declared: %d %r" % (code, body))
+    # Chunked: no Content-Length, found out while reading.
+    code, body, _ = srv.post_file("/mutate", big, "-H", "Transfer-Encoding: chunked")
+    check(code == 413 and body == b"request body too large\n", "chunked: %d %r" % (code, body))
+    # Exactly at the limit is read (and is then not an AdmissionReview).
+    at = os.path.join(env.dir, "at.json")
+    with open(at, "wb") as f:
+        f.write(b'{"pad":"' + b"x" * (LIMIT - 10) + b'"}')
+    code, _, _ = srv.post_file("/validate", at)
+    check(code == 400, "a body at the limit should reach the engine, got %d" % code)
+
+
+def test_not_an_admission_review_is_400():
+    cases = {
+        "not JSON": "hello",
+        "truncated": '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","requ',
+        "empty": "",
+        "wrong type": '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",'
+                      '"request":"yes"}',
+        "no uid": json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                              "request": {"kind": {"kind": "Pod"}}}),
+    }
+    for what, body in cases.items():
+        code, text, _ = srv.post("/validate", body)
+        check(code == 400, "%s: %d %r" % (what, code, text))
+        check(text.endswith(b"\n") and len(text) < 400 and b"{" not in text[:1],
+              "%s: not a short plain message: %r" % (what, text))
+    rejected = [d for d in srv.decisions() if d.get("status") == 400]
+    check(len(rejected) >= len(cases), "400s are logged: %r" % rejected[-3:])
+
+
+def test_keep_alive_connection_is_reused():
+    code, _, err = srv.curl("-v", srv.url("/healthz"), "-o", "/dev/null", srv.url("/readyz"))
+    check("Re-using existing connection" in err, "curl did not reuse: " + err[-500:])
+    conn = srv.connect()
+    conn.request("GET", "/healthz")
+    r = conn.getresponse()
+    r.read()
+    sock = conn.sock
+    for _ in range(20):
+        conn.request("POST", "/validate", body=b"{}",
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        check(r.status == 400, "status %d" % r.status)
+        check(conn.sock is sock, "the connection was not kept alive")
+    conn.close()
+
+
+def test_metrics_counters_move():
+    before = srv.metrics()
+    for _ in range(3):
+        srv.post("/validate", "nope")
+    srv.curl(srv.url("/nowhere"))
+    after = srv.metrics()
+    name = "seccomp_guard_http_requests_total"
+    d400 = metric(after, name, endpoint="validate", code=400) - metric(
+        before, name, endpoint="validate", code=400)
+    d404 = metric(after, name, endpoint="other", code=404) - metric(
+        before, name, endpoint="other", code=404)
+    check(d400 == 3 and d404 == 1, "deltas: 400=%s 404=%s" % (d400, d404))
+    check(metric(after, name, endpoint="metrics", code=200) >= 1, "scrapes not counted")
+    expiry = metric(after, "seccomp_guard_certificate_expiry_seconds")
+    check(364 * 86400 < expiry <= 365 * 86400, "certificate expiry %s" % expiry)
+    check(metric(after, "seccomp_guard_ready") == 1, "not ready")
+    check(metric(after, "seccomp_guard_connections") >= 1, "connections gauge")
+    for family in ("seccomp_guard_decisions_total", "seccomp_guard_policy_reloads_total",
+                   "seccomp_guard_certificate_reloads_total",
+                   "seccomp_guard_request_duration_seconds_bucket",
+                   "seccomp_guard_request_timeouts_total"):
+        check(family in after, "missing metric family " + family)
+
+
+def test_garbage_does_not_stop_it():
+    ctx = srv.context()
+    with socket.create_connection(("127.0.0.1", srv.port)) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"\x00\x01garbage\r\n\r\nGET / HTTP/9.9\r\n\r\n")
+            tls.settimeout(5 * SLOW)
+            try:
+                tls.recv(1000)
+            except (OSError, ssl.SSLError):
+                pass
+    with socket.create_connection(("127.0.0.1", srv.port)) as raw:
+        raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")  # plain HTTP on TLS
+        raw.settimeout(5 * SLOW)
+        try:
+            raw.recv(1000)
+        except OSError:
+            pass
+    code, _, _ = srv.curl(srv.url("/healthz"))
+    check(code == 200, "server stopped answering after garbage")
+
+
+def test_sigterm_exits_zero():
+    rc = srv.stop()
+    check(rc == 0, "exit status %s after SIGTERM" % rc)
+    check(srv.events("stop"), "no stop event")
+
+
+if __name__ == "__main__":
+    try:
+        run(globals())
+    finally:
+        env.cleanup()

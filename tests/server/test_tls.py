@@ -1,0 +1,132 @@
+"""server_tls: TLS as the API server meets it - 1.2 and 1.3 only (1.1 and
+weak ciphers refused by the server, not by the client), ECDSA and RSA
+keys, start-up refusals that name the file, and --client-ca requiring a
+certificate the CA signed."""
+import signal
+import subprocess
+
+from harness import *
+
+env = Env()
+srv = env.server().start()
+
+
+def s_client(*args, port=None):
+    """openssl s_client against the server; returns its combined output."""
+    cmd = [OPENSSL, "s_client", "-connect", "127.0.0.1:%d" % (port or srv.port),
+           "-servername", "localhost", "-CAfile", env.ca] + list(args)
+    r = subprocess.run(cmd, input=b"Q\n", capture_output=True, timeout=30 * SLOW)
+    return (r.stdout + r.stderr).decode(errors="replace")
+
+
+def test_tls12_and_tls13_accepted():
+    code, _, err = srv.curl("-v", "--tlsv1.2", "--tls-max", "1.2", srv.url("/healthz"))
+    check(code == 200 and "TLSv1.2" in err, "TLS 1.2: %d" % code)
+    code, _, err = srv.curl("-v", "--tlsv1.3", srv.url("/healthz"))
+    check(code == 200 and "TLSv1.3" in err, "TLS 1.3: %d" % code)
+
+
+def test_tls11_refused_by_the_server():
+    # SECLEVEL=0 lets OpenSSL 3 offer TLS 1.1 at all; the alert in the
+    # output then comes from the server, so this fails if the server
+    # accepted 1.1 (handshake completes) or if the client never offered it.
+    out = s_client("-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0")
+    check("no protocols available" not in out and re.search(r"written [1-9]\d* bytes", out),
+          "the client did not offer TLS 1.1:\n" + out[-800:])
+    check("Cipher is (NONE)" in out, "TLS 1.1 was not refused:\n" + out[-800:])
+    out = s_client("-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
+    check("Cipher is (NONE)" in out, "TLS 1.0 was not refused:\n" + out[-800:])
+
+
+def test_weak_ciphers_refused():
+    out = s_client("-tls1_2", "-cipher", "AES128-SHA:DES-CBC3-SHA:@SECLEVEL=0")
+    check("Cipher is (NONE)" in out or "handshake failure" in out,
+          "a non-ECDHE CBC cipher was accepted:\n" + out[-800:])
+    out = s_client("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256")
+    check("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256" in out, "ECDHE-ECDSA GCM refused")
+
+
+def test_rsa_key_served():
+    certs = make_certs(os.path.join(env.dir, "rsa"), "rsa")
+    rsa = env.server(cert=os.path.join(certs, "tls.crt"), key=os.path.join(certs, "tls.key"))
+    rsa.ca = os.path.join(certs, "ca.crt")
+    rsa.start()
+    code, _, err = rsa.curl("-v", "--tlsv1.2", "--tls-max", "1.2", rsa.url("/healthz"))
+    check(code == 200 and "ECDHE-RSA" in err, "RSA over TLS 1.2: %d %s" % (code, err[-300:]))
+    conn = rsa.connect()
+    conn.connect()
+    der = conn.sock.getpeercert(binary_form=True)
+    conn.close()
+    check(der == cert_der(os.path.join(certs, "tls.crt")), "not the RSA certificate")
+    check(rsa.stop() == 0, "RSA server exit status")
+
+
+def test_startup_refusals_name_the_file():
+    other = make_certs(os.path.join(env.dir, "other"))
+    other_key = os.path.join(other, "tls.key")
+    cert = env.secret.path("tls.crt")
+    rc, err = env.server(key=other_key).start(expect_fail=True)
+    check(rc == 1 and "does not match" in err and cert in err and other_key in err,
+          "mismatched key: %d %s" % (rc, err))
+    missing = os.path.join(env.dir, "nope.crt")
+    rc, err = env.server(cert=missing).start(expect_fail=True)
+    check(rc == 1 and missing in err, "missing cert: %d %s" % (rc, err))
+    bad = os.path.join(env.dir, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("seccomp:\n  unconfined: [\n")
+    rc, err = env.server(policy=bad).start(expect_fail=True)
+    check(rc == 1 and re.search(re.escape(bad) + r":\d+:\d+", err),
+          "bad policy: %d %s" % (rc, err))
+    rc, err = env.server(args=["--listen", "nonsense"]).start(expect_fail=True)
+    check(rc == 1 and "nonsense" in err, "bad --listen: %d %s" % (rc, err))
+    r = subprocess.run([BINARY, "serve", "--threads", "x"], capture_output=True, text=True)
+    check(r.returncode == 2 and "--threads" in r.stderr, "bad flag: %s" % r.stderr)
+    r = subprocess.run([BINARY, "serve", "--help"], capture_output=True, text=True)
+    for flag in ("--listen", "--client-ca", "--max-body-bytes", "--max-connections",
+                 "--connection-memory-bytes", "--idle-timeout", "--request-timeout",
+                 "--threads", "(default :8443)", "(default 4194304)"):
+        check(flag in r.stdout, "--help lacks " + flag)
+
+
+def make_client_ca(d, name):
+    """A CA and a client certificate (clientAuth) it signed, with openssl."""
+    os.makedirs(d)
+    ca_key, ca_crt = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
+    key, csr, crt = (os.path.join(d, n) for n in ("client.key", "client.csr", "client.crt"))
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n")
+    run = lambda *a: subprocess.run([OPENSSL] + list(a), capture_output=True, check=True)
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", ca_key, "-out", ca_crt, "-days", "2", "-subj", "/CN=" + name + " CA")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", key, "-out", csr, "-subj", "/CN=" + name)
+    run("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
+        "-out", crt, "-days", "1", "-extfile", ext)
+    return ca_crt, (crt, key)
+
+
+def test_client_certificate_required_with_client_ca():
+    ca, good = make_client_ca(os.path.join(env.dir, "clients"), "kube-apiserver")
+    _, stranger = make_client_ca(os.path.join(env.dir, "strangers"), "mallory")
+    mtls = env.server(args=["--client-ca", ca]).start()
+    code, _, _ = mtls.curl("--cert", good[0], "--key", good[1], mtls.url("/healthz"))
+    check(code == 200, "a certificate the CA signed was refused: %d" % code)
+    code, _, err = mtls.curl(mtls.url("/healthz"), check_rc=False)
+    check(code != 200, "no client certificate was accepted")
+    code, _, err = mtls.curl("--cert", stranger[0], "--key", stranger[1], mtls.url("/healthz"),
+                             check_rc=False)
+    check(code != 200, "a certificate from another CA was accepted")
+    code, _, _ = mtls.curl("--cert", good[0], "--key", good[1], mtls.url("/readyz"))
+    check(code == 200, "refusals stopped the server")
+    check(mtls.stop() == 0, "exit status")
+    rc, err = env.server(args=["--client-ca", env.secret.path("tls.key")]).start(
+        expect_fail=True)
+    check(rc == 1 and "--client-ca" in err, "a key as client CA: %d %s" % (rc, err))
+
+
+if __name__ == "__main__":
+    try:
+        run(globals())
+    finally:
+        env.cleanup()
