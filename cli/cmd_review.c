@@ -18,17 +18,45 @@ static void usage(FILE *out)
                  "an AdmissionReview (the reason on stderr), 1 anything else.\n");
 }
 
-int sg_cmd_review(int argc, char **argv)
+/* Answers one input; returns the exit status it deserves. */
+static int review_one(const struct sg_policy *policy, enum sg_review_mode mode, const char *path)
 {
-    enum sg_review_mode mode = SG_REVIEW_VALIDATE;
-    const char *policy_path = NULL, *path = "-";
-    struct sg_policy *policy = NULL;
     struct sg_decision *decision = NULL;
     struct sg_error err;
     char *body = NULL;
     size_t len = 0, out_len;
     const char *out;
-    int status = 1, rc;
+    int status = 0, rc;
+
+    sg_error_clear(&err);
+    rc = sg_input_read(path, SG_REVIEW_MAX_BYTES, &body, &len, &err);
+    if (rc == 0)
+        rc = sg_review(policy, mode, body, len, &decision, &err);
+    if (rc < 0) {
+        /* Read errors already name the input. */
+        if (rc == SG_ERR_IO)
+            fprintf(stderr, "seccomp-guard review: %s\n", err.msg);
+        else
+            fprintf(stderr, "seccomp-guard review: %s: %s\n",
+                    strcmp(path, "-") == 0 ? "standard input" : path, err.msg);
+        status = rc == SG_ERR_INVALID || rc == SG_ERR_LIMIT || rc == SG_ERR_IO ? 2 : 1;
+    } else {
+        out = sg_decision_response(decision, &out_len);
+        fwrite(out, 1, out_len, stdout);
+        fputc('\n', stdout);
+    }
+    sg_decision_free(decision);
+    free(body);
+    return status;
+}
+
+int sg_cmd_review(int argc, char **argv)
+{
+    enum sg_review_mode mode = SG_REVIEW_VALIDATE;
+    const char *policy_path = NULL;
+    struct sg_policy *policy = NULL;
+    struct sg_error err;
+    int status = 0, inputs = 0;
 
     sg_error_clear(&err);
     for (int i = 1; i < argc; i++) {
@@ -43,29 +71,25 @@ int sg_cmd_review(int argc, char **argv)
             fprintf(stderr, "seccomp-guard review: unknown option '%s'\n", argv[i]);
             usage(stderr);
             return 2;
-        } else {
-            path = argv[i];
         }
     }
     if (sg_input_policy(policy_path, &policy, &err) < 0) {
         fprintf(stderr, "seccomp-guard review: %s\n", err.msg);
         return 2;
     }
-    rc = sg_input_read(path, SG_REVIEW_MAX_BYTES, &body, &len, &err);
-    if (rc == 0)
-        rc = sg_review(policy, mode, body, len, &decision, &err);
-    if (rc < 0) {
-        fprintf(stderr, "seccomp-guard review: %s\n", err.msg);
-        status = rc == SG_ERR_INVALID || rc == SG_ERR_LIMIT || rc == SG_ERR_IO ? 2 : 1;
-        goto out;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--policy") == 0) {
+            i++;
+        } else if (strcmp(argv[i], "-") == 0 || argv[i][0] != '-') {
+            int s = review_one(policy, mode, argv[i]);
+            status = s > status ? s : status;
+            inputs++;
+        }
     }
-    out = sg_decision_response(decision, &out_len);
-    fwrite(out, 1, out_len, stdout);
-    fputc('\n', stdout);
-    status = fflush(stdout) == 0 ? 0 : 1;
-out:
-    sg_decision_free(decision);
+    if (inputs == 0)
+        status = review_one(policy, mode, "-");
+    if (fflush(stdout) != 0 && status == 0)
+        status = 1;
     sg_policy_free(policy);
-    free(body);
     return status;
 }

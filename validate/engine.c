@@ -55,8 +55,8 @@ static enum sg_verdict verdict_of(const struct sg_report *report)
     case SG_ACTION_DENY:
         return SG_VERDICT_DENY;
     case SG_ACTION_WARN:
-    case SG_ACTION_AUDIT:
         return SG_VERDICT_WARN;
+    case SG_ACTION_AUDIT: /* allowed silently; the rules still reach the log */
     case SG_ACTION_ALLOW:
         break;
     }

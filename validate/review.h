@@ -23,8 +23,8 @@ enum sg_review_mode {
 };
 
 enum sg_verdict {
-    SG_VERDICT_ALLOW, /* allowed, nothing to say */
-    SG_VERDICT_WARN,  /* allowed, with warnings or audit annotations */
+    SG_VERDICT_ALLOW, /* allowed; audit-only findings go to annotations and log */
+    SG_VERDICT_WARN,  /* allowed, with warnings the user sees */
     SG_VERDICT_DENY,  /* refused */
 };
 
