@@ -74,8 +74,7 @@ static double time_cjson(const char *body, size_t len, int iterations)
     return (cpu_seconds() - start) / iterations;
 }
 
-static double time_review(const struct sg_policy *p, const char *body, size_t len,
-                          int iterations)
+static double time_review(const struct sg_policy *p, const char *body, size_t len, int iterations)
 {
     double start = cpu_seconds();
 
@@ -117,8 +116,8 @@ int main(int argc, char **argv)
     r = calloc((size_t)rounds, sizeof(double));
     time_cjson(body, blen, iterations / 10 + 1); /* warm caches and allocator */
     time_review(policy, body, blen, iterations / 10 + 1);
-    printf("body: %zu bytes, %d rounds of %d iterations (CPU time per operation)\n", blen,
-           rounds, iterations);
+    printf("body: %zu bytes, %d rounds of %d iterations (CPU time per operation)\n", blen, rounds,
+           iterations);
     for (int i = 0; i < rounds; i++) {
         a[i] = time_cjson(body, blen, iterations);
         b[i] = time_review(policy, body, blen, iterations);
