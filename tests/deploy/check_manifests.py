@@ -1,0 +1,612 @@
+#!/usr/bin/python3
+"""Builds manifests/ and each overlay with `kubectl kustomize` and checks
+what the deployment promises: the webhooks fail closed and cannot lock the
+cluster out, they see every pod and pod template, the server runs with
+least privilege and enough replicas, and the policy ConfigMap is
+manifests/policies/default.yaml byte for byte.
+
+    check_manifests.py --repo DIR --kubectl PATH --binary PATH
+    check_manifests.py --self-test ...   breaks each property in turn and
+                                         checks that the checks notice
+
+Exit 0 when every check passes, 1 when one fails, 77 (ctest: skipped) when
+kubectl is missing outside CI.
+"""
+
+import argparse
+import base64
+import copy
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+SKIP = 77
+
+NS = "seccomp-guard"
+NAME = "seccomp-guard"
+TLS_SECRET = "seccomp-guard-tls"
+POLICY_CM = "seccomp-guard-policy"
+TLS_DIR = "/etc/seccomp-guard/tls"
+POLICY_DIR = "/etc/seccomp-guard/policy"
+WEBHOOK_TIMEOUT_MAX = 10  # "a few seconds"; the API server allows 30
+SERVICE_NAMES = [NAME, f"{NAME}.{NS}", f"{NAME}.{NS}.svc", f"{NAME}.{NS}.svc.cluster.local"]
+
+# Every resource a webhook must see: (group, resource, operations).
+REQUIRED_RULES = [
+    ("", "pods", ("CREATE", "UPDATE")),
+    ("", "pods/ephemeralcontainers", ("UPDATE",)),
+    ("", "replicationcontrollers", ("CREATE", "UPDATE")),
+    ("", "podtemplates", ("CREATE", "UPDATE")),
+    ("apps", "deployments", ("CREATE", "UPDATE")),
+    ("apps", "replicasets", ("CREATE", "UPDATE")),
+    ("apps", "statefulsets", ("CREATE", "UPDATE")),
+    ("apps", "daemonsets", ("CREATE", "UPDATE")),
+    ("batch", "jobs", ("CREATE", "UPDATE")),
+    ("batch", "cronjobs", ("CREATE", "UPDATE")),
+]
+
+# Namespaces that must never be sent to the webhook, so the control plane
+# and the webhook itself can always start.
+EXCLUDED_NAMESPACES = {"kube-system", NS}
+
+# The one cluster-scoped kinds in our output; everything else is namespaced.
+CLUSTER_SCOPED = {
+    "Namespace",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+}
+
+
+class Checker:
+    """Collects failures instead of stopping at the first, so one run shows
+    everything that is wrong."""
+
+    def __init__(self, label):
+        self.label = label
+        self.failures = []
+
+    def expect(self, cond, what):
+        if not cond:
+            self.failures.append(f"{self.label}: {what}")
+        return cond
+
+
+def find(objs, kind, name):
+    hits = [o for o in objs if o.get("kind") == kind and o.get("metadata", {}).get("name") == name]
+    return hits[0] if len(hits) == 1 else None
+
+
+def dig(obj, *path, default=None):
+    for key in path:
+        if isinstance(obj, dict) and key in obj:
+            obj = obj[key]
+        elif isinstance(obj, list) and isinstance(key, int) and -len(obj) <= key < len(obj):
+            obj = obj[key]
+        else:
+            return default
+    return obj
+
+
+def selects(selector, labels):
+    """True when a matchLabels-only selector matches labels (the only form
+    the manifests use; any other form counts as no match)."""
+    if not selector or set(selector) - {"matchLabels"}:
+        return False
+    want = selector.get("matchLabels") or {}
+    return bool(want) and all(labels.get(k) == v for k, v in want.items())
+
+
+def rule_covers(rule, group, resource, op):
+    def has(field, value):
+        values = rule.get(field) or []
+        return value in values or "*" in values
+
+    res = rule.get("resources") or []
+    if "/" in resource:
+        parent = resource.split("/")[0]
+        res_ok = resource in res or f"{parent}/*" in res or "*/*" in res
+    else:
+        res_ok = resource in res or "*" in res
+    return (
+        has("apiGroups", group)
+        and (has("apiVersions", "v1"))
+        and has("operations", op)
+        and res_ok
+        and rule.get("scope", "*") in ("*", "Namespaced")
+    )
+
+
+def check_webhook_config(c, objs, kind, hook_name, path):
+    cfg = find(objs, kind, NAME)
+    if not c.expect(cfg is not None, f"one {kind} named {NAME}"):
+        return None
+    hooks = cfg.get("webhooks") or []
+    if not c.expect(len(hooks) == 1, f"{kind} has exactly one webhook, has {len(hooks)}"):
+        return None
+    h = hooks[0]
+    where = f"{kind}/{hook_name}"
+    c.expect(h.get("name") == hook_name, f"{kind} webhook is named {hook_name}, not {h.get('name')}")
+    c.expect(h.get("admissionReviewVersions") == ["v1"],
+             f"{where}: admissionReviewVersions is [v1], not {h.get('admissionReviewVersions')}")
+    c.expect(h.get("sideEffects") == "None", f"{where}: sideEffects is None, not {h.get('sideEffects')}")
+    c.expect(h.get("failurePolicy") == "Fail",
+             f"{where}: failurePolicy is Fail (fail closed), not {h.get('failurePolicy')}")
+    t = h.get("timeoutSeconds")
+    c.expect(isinstance(t, int) and 1 <= t <= WEBHOOK_TIMEOUT_MAX,
+             f"{where}: timeoutSeconds is set and at most {WEBHOOK_TIMEOUT_MAX}, not {t}")
+    c.expect(h.get("matchPolicy", "Equivalent") == "Equivalent",
+             f"{where}: matchPolicy is Equivalent (older API versions are sent too)")
+    svc = dig(h, "clientConfig", "service") or {}
+    c.expect(svc.get("name") == NAME and svc.get("namespace") == NS,
+             f"{where}: clientConfig.service is {NS}/{NAME}, not {svc.get('namespace')}/{svc.get('name')}")
+    c.expect(svc.get("path") == path, f"{where}: clientConfig.service.path is {path}, not {svc.get('path')}")
+    c.expect(svc.get("port", 443) == 443, f"{where}: clientConfig.service.port is 443")
+    c.expect(dig(h, "clientConfig", "url") is None, f"{where}: clientConfig uses the Service, not a url")
+
+    # The exclusion must use the label the API server sets and nobody can
+    # change; any extra term would let a namespace opt out by relabelling.
+    sel = h.get("namespaceSelector") or {}
+    exprs = sel.get("matchExpressions") or []
+    c.expect(not sel.get("matchLabels"), f"{where}: namespaceSelector has no matchLabels (namespaces could opt out)")
+    c.expect(len(exprs) == 1, f"{where}: namespaceSelector has exactly one expression, has {len(exprs)}")
+    if exprs:
+        e = exprs[0]
+        c.expect(e.get("key") == "kubernetes.io/metadata.name",
+                 f"{where}: namespaceSelector keys on kubernetes.io/metadata.name, not {e.get('key')}")
+        c.expect(e.get("operator") == "NotIn", f"{where}: namespaceSelector operator is NotIn, not {e.get('operator')}")
+        c.expect(set(e.get("values") or []) == EXCLUDED_NAMESPACES,
+                 f"{where}: namespaceSelector leaves out exactly {sorted(EXCLUDED_NAMESPACES)}, "
+                 f"not {e.get('values')}")
+    c.expect(not h.get("objectSelector"), f"{where}: no objectSelector (a workload could opt out by a label)")
+    c.expect(not h.get("matchConditions"), f"{where}: no matchConditions (they would narrow what is judged)")
+
+    rules = h.get("rules") or []
+    for group, resource, ops in REQUIRED_RULES:
+        for op in ops:
+            c.expect(any(rule_covers(r, group, resource, op) for r in rules),
+                     f"{where}: rules cover {op} on {group or 'core'}/{resource}")
+    return cfg
+
+
+def check_webhooks(c, objs):
+    v = check_webhook_config(c, objs, "ValidatingWebhookConfiguration", "validate.seccomp-guard.io", "/validate")
+    m = check_webhook_config(c, objs, "MutatingWebhookConfiguration", "mutate.seccomp-guard.io", "/mutate")
+    if m is not None:
+        c.expect(dig(m, "webhooks", 0, "reinvocationPolicy") == "IfNeeded",
+                 "MutatingWebhookConfiguration: reinvocationPolicy is IfNeeded")
+    if v is not None and m is not None:
+        for field in ("rules", "namespaceSelector", "failurePolicy", "timeoutSeconds"):
+            c.expect(dig(v, "webhooks", 0, field) == dig(m, "webhooks", 0, field),
+                     f"the validating and mutating webhooks have the same {field}")
+    return v, m
+
+
+def check_container(c, ctr, where):
+    sc = ctr.get("securityContext") or {}
+    c.expect(sc.get("allowPrivilegeEscalation") is False, f"{where}: allowPrivilegeEscalation is false")
+    c.expect(sc.get("readOnlyRootFilesystem") is True, f"{where}: readOnlyRootFilesystem is true")
+    c.expect(not sc.get("privileged"), f"{where}: not privileged")
+    c.expect("ALL" in (dig(sc, "capabilities", "drop") or []), f"{where}: capabilities.drop holds ALL")
+    c.expect(not dig(sc, "capabilities", "add"), f"{where}: adds no capability")
+    c.expect(dig(sc, "seccompProfile", "type", default="RuntimeDefault") == "RuntimeDefault",
+             f"{where}: seccompProfile is RuntimeDefault")
+    c.expect(sc.get("runAsUser", 1) != 0 and sc.get("runAsNonRoot", True) is True,
+             f"{where}: does not run as root")
+
+
+def check_deployment(c, objs, project_version):
+    d = find(objs, "Deployment", NAME)
+    if not c.expect(d is not None, f"one Deployment named {NAME}"):
+        return
+    c.expect(d["metadata"].get("namespace") == NS, f"Deployment is in namespace {NS}")
+    spec = d.get("spec") or {}
+    replicas = spec.get("replicas", 1)
+    c.expect(isinstance(replicas, int) and replicas >= 2, f"Deployment has 2 or more replicas, not {replicas}")
+    c.expect(dig(spec, "strategy", "rollingUpdate", "maxUnavailable") == 0,
+             "Deployment rolls out without taking a replica down first (maxUnavailable 0)")
+    tmpl = spec.get("template") or {}
+    labels = dig(tmpl, "metadata", "labels") or {}
+    c.expect(selects(spec.get("selector"), labels), "Deployment selector matches its pod labels")
+    pod = tmpl.get("spec") or {}
+
+    tsc = pod.get("topologySpreadConstraints") or []
+    c.expect(any(t.get("topologyKey") == "kubernetes.io/hostname" and selects(t.get("labelSelector"), labels)
+                 for t in tsc), "pods spread over nodes (topologySpreadConstraints on kubernetes.io/hostname)")
+
+    psc = pod.get("securityContext") or {}
+    c.expect(psc.get("runAsNonRoot") is True, "pod securityContext.runAsNonRoot is true")
+    uid = psc.get("runAsUser")
+    c.expect(isinstance(uid, int) and uid > 0, f"pod runs as a numeric non-root user, not {uid}")
+    c.expect(dig(psc, "seccompProfile", "type") == "RuntimeDefault", "pod seccompProfile is RuntimeDefault")
+    c.expect(pod.get("automountServiceAccountToken") is False, "pod does not mount a service account token")
+    c.expect(pod.get("serviceAccountName") == NAME, f"pod runs as ServiceAccount {NAME}")
+    c.expect(not pod.get("hostNetwork") and not pod.get("hostPID") and not pod.get("hostIPC"),
+             "pod shares no host namespace")
+    pc = pod.get("priorityClassName")
+    c.expect(bool(pc), "pod has a priorityClassName")
+    if pc and not pc.startswith("system-"):
+        c.expect(find(objs, "PriorityClass", pc) is not None, f"PriorityClass {pc} is part of the manifests")
+
+    ctrs = pod.get("containers") or []
+    if not c.expect(len(ctrs) == 1, f"pod has one container, has {len(ctrs)}"):
+        return
+    for i, ctr in enumerate(pod.get("initContainers") or []):
+        check_container(c, ctr, f"initContainers[{i}]")
+    ctr = ctrs[0]
+    check_container(c, ctr, "container")
+
+    image = ctr.get("image", "")
+    c.expect(image.endswith(":" + project_version),
+             f"image tag is the project version {project_version} (CMakeLists.txt), not {image}")
+    args = ctr.get("args") or []
+    for flag, value in (("--policy", f"{POLICY_DIR}/policy.yaml"), ("--tls-cert", f"{TLS_DIR}/tls.crt"),
+                        ("--tls-key", f"{TLS_DIR}/tls.key")):
+        c.expect(flag in args and args.index(flag) + 1 < len(args) and args[args.index(flag) + 1] == value,
+                 f"container runs with {flag} {value}")
+    ports = ctr.get("ports") or []
+    c.expect(any(p.get("containerPort") == 8443 and p.get("name") == "https" for p in ports),
+             "container port 8443 is named https")
+
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        get = dig(ctr, probe, "httpGet") or {}
+        c.expect(get.get("path") == path, f"{probe} asks {path}, not {get.get('path')}")
+        c.expect(get.get("scheme") == "HTTPS", f"{probe} uses HTTPS, not {get.get('scheme')}")
+        c.expect(get.get("port") in ("https", 8443), f"{probe} asks the https port, not {get.get('port')}")
+
+    res = ctr.get("resources") or {}
+    c.expect(bool(dig(res, "requests", "cpu")) and bool(dig(res, "requests", "memory")),
+             "container requests cpu and memory")
+    c.expect(bool(dig(res, "limits", "memory")), "container has a memory limit")
+
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    mounts = {m.get("mountPath"): m for m in ctr.get("volumeMounts") or []}
+    tls = mounts.get(TLS_DIR) or {}
+    pol = mounts.get(POLICY_DIR) or {}
+    c.expect(tls.get("readOnly") is True, f"{TLS_DIR} is mounted read-only")
+    c.expect(dig(volumes, tls.get("name"), "secret", "secretName") == TLS_SECRET,
+             f"{TLS_DIR} is the Secret {TLS_SECRET}")
+    c.expect(pol.get("readOnly") is True, f"{POLICY_DIR} is mounted read-only")
+    c.expect(dig(volumes, pol.get("name"), "configMap", "name") == POLICY_CM,
+             f"{POLICY_DIR} is the ConfigMap {POLICY_CM}")
+    for m in (tls, pol):
+        c.expect("subPath" not in m and "subPathExpr" not in m,
+                 f"{m.get('mountPath')} is a whole directory (a subPath mount never sees updates)")
+
+    sa = find(objs, "ServiceAccount", NAME)
+    c.expect(sa is not None and sa.get("automountServiceAccountToken") is False,
+             f"ServiceAccount {NAME} exists and does not automount a token")
+
+    svc = find(objs, "Service", NAME)
+    if c.expect(svc is not None, f"one Service named {NAME}"):
+        c.expect(dig(svc, "spec", "selector") and
+                 all(labels.get(k) == v for k, v in dig(svc, "spec", "selector").items()),
+                 "Service selects the webhook pods")
+        sp = dig(svc, "spec", "ports") or []
+        c.expect(any(p.get("port") == 443 and p.get("targetPort") in ("https", 8443) for p in sp),
+                 "Service port 443 goes to the pods' https port")
+
+    pdb = find(objs, "PodDisruptionBudget", NAME)
+    if c.expect(pdb is not None, f"one PodDisruptionBudget named {NAME}"):
+        c.expect(dig(pdb, "spec", "minAvailable") == 1, "PodDisruptionBudget keeps minAvailable 1")
+        c.expect(selects(dig(pdb, "spec", "selector"), labels), "PodDisruptionBudget selects the webhook pods")
+        c.expect(dig(pdb, "metadata", "namespace") == NS, f"PodDisruptionBudget is in namespace {NS}")
+
+
+def check_common(c, objs, policy_bytes, project_version):
+    c.expect(find(objs, "Namespace", NS) is not None, f"Namespace {NS} is part of the manifests")
+    for o in objs:
+        kind, meta = o.get("kind"), o.get("metadata", {})
+        if kind in CLUSTER_SCOPED:
+            c.expect("namespace" not in meta, f"{kind}/{meta.get('name')} is cluster-scoped: no namespace")
+        else:
+            c.expect(meta.get("namespace") == NS, f"{kind}/{meta.get('name')} is in namespace {NS}")
+    cm = find(objs, "ConfigMap", POLICY_CM)
+    if c.expect(cm is not None, f"one ConfigMap named {POLICY_CM} (no hash suffix)"):
+        data = dig(cm, "data", "policy.yaml")
+        c.expect(data is not None and data.encode("utf-8") == policy_bytes,
+                 f"ConfigMap {POLICY_CM} key policy.yaml is manifests/policies/default.yaml byte for byte")
+        c.expect(set((cm.get("data") or {}).keys()) == {"policy.yaml"} and not cm.get("binaryData"),
+                 f"ConfigMap {POLICY_CM} holds only policy.yaml")
+    check_webhooks(c, objs)
+    check_deployment(c, objs, project_version)
+
+
+def check_base(c, objs, policy_bytes, project_version):
+    check_common(c, objs, policy_bytes, project_version)
+
+
+def check_certs_overlay(c, objs, policy_bytes, project_version, ca, crt):
+    """ca, crt: the bytes of tls/ca.crt and tls/tls.crt as `certs` wrote them."""
+    check_common(c, objs, policy_bytes, project_version)
+    for kind in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
+        bundle = dig(find(objs, kind, NAME), "webhooks", 0, "clientConfig", "caBundle")
+        c.expect(bundle is not None and base64.b64decode(bundle) == ca,
+                 f"{kind}: caBundle is the CA that `seccomp-guard certs` wrote (tls/ca.crt)")
+    sec = find(objs, "Secret", TLS_SECRET)
+    if c.expect(sec is not None, f"one Secret named {TLS_SECRET} (no hash suffix)"):
+        c.expect(sec.get("type") == "kubernetes.io/tls", f"Secret {TLS_SECRET} is of type kubernetes.io/tls")
+        data = sec.get("data") or {}
+        c.expect({"tls.crt", "tls.key"} <= set(data), f"Secret {TLS_SECRET} holds tls.crt and tls.key")
+        c.expect("tls.crt" in data and base64.b64decode(data["tls.crt"]) == crt,
+                 f"Secret {TLS_SECRET} tls.crt is the certificate in tls/")
+        c.expect("ca.key" not in data, f"Secret {TLS_SECRET} does not carry the CA's private key")
+
+
+def check_cert_manager_overlay(c, objs, policy_bytes, project_version):
+    check_common(c, objs, policy_bytes, project_version)
+    certs = [o for o in objs if o.get("kind") == "Certificate" and dig(o, "spec", "secretName") == TLS_SECRET]
+    if not c.expect(len(certs) == 1, f"one cert-manager Certificate writes the Secret {TLS_SECRET}"):
+        return
+    cert = certs[0]
+    want = f"{dig(cert, 'metadata', 'namespace')}/{dig(cert, 'metadata', 'name')}"
+    for kind in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
+        cfg = find(objs, kind, NAME) or {}
+        got = dig(cfg, "metadata", "annotations", "cert-manager.io/inject-ca-from")
+        c.expect(got == want, f"{kind}: cert-manager.io/inject-ca-from is {want}, not {got}")
+        c.expect(dig(cfg, "webhooks", 0, "clientConfig", "caBundle") is None,
+                 f"{kind}: no caBundle of its own (cert-manager injects it)")
+    c.expect(set(SERVICE_NAMES) <= set(dig(cert, "spec", "dnsNames") or []),
+             f"Certificate covers the Service names {SERVICE_NAMES}")
+    c.expect("server auth" in (dig(cert, "spec", "usages") or ["server auth"]), "Certificate is for server auth")
+    issuer = dig(cert, "spec", "issuerRef") or {}
+    c.expect(issuer.get("kind", "Issuer") != "Issuer" or find(objs, "Issuer", issuer.get("name")) is not None,
+             f"the Issuer {issuer.get('name')} is part of the overlay")
+
+
+# --- building ------------------------------------------------------------
+
+def kustomize(kubectl, path):
+    r = subprocess.run([kubectl, "kustomize", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"`kubectl kustomize {path}` failed:\n{r.stderr.strip()}")
+    return [d for d in yaml.safe_load_all(r.stdout) if d]
+
+
+def project_version(repo):
+    with open(os.path.join(repo, "CMakeLists.txt")) as f:
+        m = re.search(r"project\(\s*seccomp-guard\s+VERSION\s+([0-9.]+)", f.read())
+    if not m:
+        raise RuntimeError("no `project(seccomp-guard VERSION x.y.z)` in CMakeLists.txt")
+    return m.group(1)
+
+
+def make_certs(binary, overlay):
+    """Writes tls/ and ca-bundle-patch.yaml into a copy of overlays/certs,
+    as the quick start tells an operator to."""
+    r = subprocess.run([binary, "certs", "--service", NAME, "--namespace", NS,
+                        "--out", os.path.join(overlay, "tls"),
+                        "--ca-bundle-patch", os.path.join(overlay, "ca-bundle-patch.yaml")],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"`seccomp-guard certs` failed ({r.returncode}):\n{r.stderr.strip()}")
+
+
+def build_all(args):
+    """Returns [(label, check function, objects, extra args)], the policy
+    bytes and the project version."""
+    repo = args.repo
+    manifests = os.path.join(repo, "manifests")
+    default = os.path.join(manifests, "policies", "default.yaml")
+    with open(default, "rb") as f:
+        policy_bytes = f.read()
+    version = project_version(repo)
+
+    # A copy, so that the certs overlay can be given its generated files.
+    work = tempfile.mkdtemp(prefix="sg-deploy-")
+    copy_root = os.path.join(work, "manifests")
+    shutil.copytree(manifests, copy_root, ignore=shutil.ignore_patterns("tls", "ca-bundle-patch.yaml"))
+    pol_kust = os.path.join(manifests, "policies", "kustomization.yaml")
+    overlay_root = manifests
+    if not os.path.exists(pol_kust):
+        # The overlays take the policy ConfigMap from policies/ (they cannot
+        # use manifests/ itself as a base: kustomize refuses a base that
+        # contains its overlay). Until policies/kustomization.yaml lands,
+        # the proposed one stands in, in the copy only.
+        print("NOTE: manifests/policies/kustomization.yaml is missing; overlays are built with "
+              "tests/deploy/policies-kustomization.yaml in its place")
+        shutil.copy(os.path.join(repo, "tests", "deploy", "policies-kustomization.yaml"),
+                    os.path.join(copy_root, "policies", "kustomization.yaml"))
+        overlay_root = copy_root
+
+    builds = []
+    try:
+        builds.append(("manifests", check_base, kustomize(args.kubectl, manifests), ()))
+        builds.append(("overlays/cert-manager", check_cert_manager_overlay,
+                       kustomize(args.kubectl, os.path.join(overlay_root, "overlays", "cert-manager")), ()))
+        certs_overlay = os.path.join(copy_root, "overlays", "certs")
+        make_certs(args.binary, certs_overlay)
+        pems = []
+        for name in ("ca.crt", "tls.crt"):
+            with open(os.path.join(certs_overlay, "tls", name), "rb") as f:
+                pems.append(f.read())
+        builds.append(("overlays/certs", check_certs_overlay, kustomize(args.kubectl, certs_overlay), tuple(pems)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return builds, policy_bytes, version
+
+
+def run_checks(builds, policy_bytes, version):
+    failures = []
+    for label, fn, objs, extra in builds:
+        c = Checker(label)
+        fn(c, objs, policy_bytes, version, *extra)
+        failures += c.failures
+    return failures
+
+
+# --- self-test: every property broken once must be noticed ---------------
+
+def _hook(kind):
+    return lambda objs: find(objs, kind, NAME)["webhooks"][0]
+
+
+_vwh = _hook("ValidatingWebhookConfiguration")
+_mwh = _hook("MutatingWebhookConfiguration")
+
+
+def _dep(objs):
+    return find(objs, "Deployment", NAME)["spec"]
+
+
+def _pod(objs):
+    return _dep(objs)["template"]["spec"]
+
+
+def _ctr(objs):
+    return _pod(objs)["containers"][0]
+
+
+def _drop_rule_resource(hook, resource):
+    def breaker(objs):
+        for r in hook(objs)["rules"]:
+            if resource in r["resources"]:
+                r["resources"].remove(resource)
+    return breaker
+
+
+def _remove(objs, kind, name):
+    objs.remove(find(objs, kind, name))
+
+
+BREAKAGES = [
+    ("validating failurePolicy Ignore", lambda o: _vwh(o).update(failurePolicy="Ignore")),
+    ("mutating failurePolicy Ignore", lambda o: _mwh(o).update(failurePolicy="Ignore")),
+    ("sideEffects Some", lambda o: _vwh(o).update(sideEffects="Some")),
+    ("admissionReviewVersions v1beta1 too", lambda o: _mwh(o).update(admissionReviewVersions=["v1", "v1beta1"])),
+    ("timeoutSeconds 30", lambda o: _vwh(o).update(timeoutSeconds=30)),
+    ("timeoutSeconds unset", lambda o: _mwh(o).pop("timeoutSeconds")),
+    ("kube-system not excluded", lambda o: _vwh(o)["namespaceSelector"]["matchExpressions"][0]["values"]
+     .remove("kube-system")),
+    ("own namespace not excluded", lambda o: _mwh(o)["namespaceSelector"]["matchExpressions"][0]["values"]
+     .remove(NS)),
+    ("selector on a mutable label", lambda o: _vwh(o)["namespaceSelector"]["matchExpressions"][0]
+     .update(key="name")),
+    ("namespaces can opt out by label", lambda o: _mwh(o)["namespaceSelector"].update(
+        matchLabels={"seccomp-guard": "enabled"})),
+    ("objectSelector", lambda o: _vwh(o).update(objectSelector={"matchLabels": {"a": "b"}})),
+    ("no cronjobs", _drop_rule_resource(_vwh, "cronjobs")),
+    ("no replicationcontrollers", _drop_rule_resource(_mwh, "replicationcontrollers")),
+    ("no ephemeralcontainers", _drop_rule_resource(_vwh, "pods/ephemeralcontainers")),
+    ("pods CREATE only", lambda o: [r.update(operations=["CREATE"]) for r in _mwh(o)["rules"]
+                                    if "pods" in r["resources"]]),
+    ("reinvocationPolicy Never", lambda o: _mwh(o).update(reinvocationPolicy="Never")),
+    ("webhook by url", lambda o: _vwh(o)["clientConfig"].update(url="https://example.invalid/validate")),
+    ("wrong path", lambda o: _mwh(o)["clientConfig"]["service"].update(path="/validate")),
+    ("one replica", lambda o: _dep(o).update(replicas=1)),
+    ("no topology spread", lambda o: _pod(o).pop("topologySpreadConstraints")),
+    ("root filesystem writable", lambda o: _ctr(o)["securityContext"].update(readOnlyRootFilesystem=False)),
+    ("privilege escalation", lambda o: _ctr(o)["securityContext"].pop("allowPrivilegeEscalation")),
+    ("capabilities kept", lambda o: _ctr(o)["securityContext"]["capabilities"].update(drop=[])),
+    ("capability added", lambda o: _ctr(o)["securityContext"]["capabilities"].update(add=["NET_ADMIN"])),
+    ("runAsNonRoot unset", lambda o: _pod(o)["securityContext"].pop("runAsNonRoot")),
+    ("runs as root", lambda o: _pod(o)["securityContext"].update(runAsUser=0)),
+    ("pod Unconfined", lambda o: _pod(o)["securityContext"]["seccompProfile"].update(type="Unconfined")),
+    ("container Unconfined", lambda o: _ctr(o)["securityContext"].update(seccompProfile={"type": "Unconfined"})),
+    ("token mounted", lambda o: _pod(o).update(automountServiceAccountToken=True)),
+    ("liveness over HTTP", lambda o: _ctr(o)["livenessProbe"]["httpGet"].update(scheme="HTTP")),
+    ("readiness on /healthz", lambda o: _ctr(o)["readinessProbe"]["httpGet"].update(path="/healthz")),
+    ("no readiness probe", lambda o: _ctr(o).pop("readinessProbe")),
+    ("no memory limit", lambda o: _ctr(o)["resources"].pop("limits")),
+    ("no requests", lambda o: _ctr(o)["resources"].pop("requests")),
+    ("no priorityClassName", lambda o: _pod(o).pop("priorityClassName")),
+    ("policy by subPath", lambda o: [m.update(subPath="policy.yaml") for m in _ctr(o)["volumeMounts"]
+                                     if m["mountPath"] == POLICY_DIR]),
+    ("tls writable", lambda o: [m.update(readOnly=False) for m in _ctr(o)["volumeMounts"]
+                                if m["mountPath"] == TLS_DIR]),
+    ("wrong policy flag", lambda o: _ctr(o).update(args=[a.replace("policy.yaml", "default.yaml")
+                                                         for a in _ctr(o)["args"]])),
+    ("policy one byte off", lambda o: find(o, "ConfigMap", POLICY_CM)["data"].update(
+        {"policy.yaml": find(o, "ConfigMap", POLICY_CM)["data"]["policy.yaml"] + "\n"})),
+    ("policy ConfigMap hashed", lambda o: find(o, "ConfigMap", POLICY_CM)["metadata"].update(
+        name=POLICY_CM + "-5f7c9b")),
+    ("PDB minAvailable 0", lambda o: find(o, "PodDisruptionBudget", NAME)["spec"].update(minAvailable=0)),
+    ("no PDB", lambda o: _remove(o, "PodDisruptionBudget", NAME)),
+    ("no Namespace", lambda o: _remove(o, "Namespace", NS)),
+    ("image tag not the version", lambda o: _ctr(o).update(image="seccomp-guard:latest")),
+    ("Service to the wrong port", lambda o: find(o, "Service", NAME)["spec"]["ports"][0].update(targetPort=80)),
+]
+
+OVERLAY_BREAKAGES = {
+    "overlays/certs": [
+        ("no caBundle", lambda o: _vwh(o)["clientConfig"].pop("caBundle")),
+        ("another caBundle", lambda o: _mwh(o)["clientConfig"].update(
+            caBundle=base64.b64encode(b"-----BEGIN CERTIFICATE-----\n").decode())),
+        ("Secret hashed", lambda o: find(o, "Secret", TLS_SECRET)["metadata"].update(name=TLS_SECRET + "-abc")),
+        ("Secret untyped", lambda o: find(o, "Secret", TLS_SECRET).update(type="Opaque")),
+    ],
+    "overlays/cert-manager": [
+        ("no injection", lambda o: find(o, "MutatingWebhookConfiguration", NAME)["metadata"].pop("annotations")),
+        ("certificate without the .svc name", lambda o: [
+            c["spec"]["dnsNames"].remove(f"{NAME}.{NS}.svc") for c in o
+            if c.get("kind") == "Certificate" and c["spec"].get("secretName") == TLS_SECRET]),
+    ],
+}
+
+
+def self_test(builds, policy_bytes, version):
+    missed = []
+    for label, fn, objs, extra in builds:
+        base = Checker(label)
+        fn(base, objs, policy_bytes, version, *extra)
+        if base.failures:
+            missed.append(f"{label}: fails before anything is broken: {base.failures[0]}")
+            continue
+        table = (BREAKAGES if label == "manifests" else []) + OVERLAY_BREAKAGES.get(label, [])
+        for what, breaker in table:
+            broken = copy.deepcopy(objs)
+            breaker(broken)
+            c = Checker(label)
+            fn(c, broken, policy_bytes, version, *extra)
+            if c.failures:
+                print(f"ok: {label}: {what}: noticed ({c.failures[0]})")
+            else:
+                missed.append(f"{label}: {what}: NOT noticed")
+    return missed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--kubectl", default=shutil.which("kubectl"))
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--self-test", action="store_true")
+    args = ap.parse_args()
+    if not args.kubectl:
+        # kubectl comes with the machine, not from a Debian package.
+        print("kubectl not found" + ("" if os.environ.get("CI") else "; SKIP"))
+        sys.exit(1 if os.environ.get("CI") else SKIP)
+
+    builds, policy_bytes, version = build_all(args)
+    if args.self_test:
+        missed = self_test(builds, policy_bytes, version)
+        for m in missed:
+            print("FAIL:", m)
+        n = sum(len(BREAKAGES) if b[0] == "manifests" else 0 for b in builds) + \
+            sum(len(OVERLAY_BREAKAGES.get(b[0], [])) for b in builds)
+        print(f"{n - len(missed)} of {n} breakages noticed")
+        sys.exit(1 if missed else 0)
+
+    failures = run_checks(builds, policy_bytes, version)
+    for f in failures:
+        print("FAIL:", f)
+    for label, _, objs, _ in builds:
+        print(f"{label}: {len(objs)} objects checked")
+    if not failures and os.path.isdir(os.path.join(args.repo, ".git")):
+        # The generated private key must never be committed by accident.
+        for path in ("manifests/overlays/certs/tls/tls.key", "manifests/overlays/certs/tls/ca.key",
+                     "manifests/overlays/certs/ca-bundle-patch.yaml"):
+            r = subprocess.run(["git", "-C", args.repo, "check-ignore", "-q", path])
+            if r.returncode != 0:
+                failures.append(f"{path} is git-ignored")
+                print("FAIL:", failures[-1])
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

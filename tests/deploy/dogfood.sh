@@ -1,0 +1,47 @@
+#!/bin/sh
+# Dogfooding: the project's own Deployment, as `kubectl kustomize manifests`
+# builds it, passes `seccomp-guard check` under the shipped restricted
+# policy (PSA restricted for seccomp and capabilities).
+#   dogfood.sh REPO BINARY
+# Exit 77 (ctest: skipped) when kubectl is missing outside CI.
+set -eu
+repo=$1
+bin=$2
+policy=$repo/manifests/policies/restricted.yaml
+command -v kubectl >/dev/null || { echo "kubectl not found"; [ -n "${CI:-}" ] && exit 1; exit 77; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+kubectl kustomize "$repo/manifests" >"$tmp/all.yaml"
+# Only the Deployment, so that a verdict is about the pod we run.
+/usr/bin/python3 - "$tmp/all.yaml" >"$tmp/deployment.yaml" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") == "Deployment"]
+assert len(docs) == 1, f"expected one Deployment, found {len(docs)}"
+yaml.safe_dump(docs[0], sys.stdout)
+PY
+
+set +e
+"$bin" check --policy "$policy" "$tmp/deployment.yaml" >"$tmp/out" 2>&1
+rc=$?
+set -e
+cat "$tmp/out"
+if [ "$rc" -ne 0 ]; then
+    echo "FAIL: seccomp-guard's own Deployment does not pass its restricted policy (exit $rc)"
+    exit 1
+fi
+echo "ok: the Deployment passes manifests/policies/restricted.yaml"
+
+# And the verdict means something: the same Deployment made Unconfined is
+# refused, so `check` really judged the pod template.
+sed 's/type: RuntimeDefault/type: Unconfined/' "$tmp/deployment.yaml" >"$tmp/unconfined.yaml"
+set +e
+"$bin" check --policy "$policy" "$tmp/unconfined.yaml" >"$tmp/out" 2>&1
+rc=$?
+set -e
+if [ "$rc" -ne 1 ]; then
+    cat "$tmp/out"
+    echo "FAIL: an Unconfined copy of the Deployment was not refused (exit $rc, want 1)"
+    exit 1
+fi
+echo "ok: an Unconfined copy of it is refused"
