@@ -165,6 +165,9 @@ class Server:
             raise TestFailure("server did not stop within %ds of signal %d" % (timeout, sig))
         self.out.close()
         self.err.close()
+        log = read(self.err_path).decode(errors="replace")
+        for bad in ("Sanitizer", "runtime error:", "LeakSanitizer"):
+            check(bad not in log, "the server reported a sanitizer error:\n" + log[-3000:])
         return rc
 
     def events(self, name=None):

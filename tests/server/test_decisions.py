@@ -100,6 +100,14 @@ def test_log_line_per_decision():
     check(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", d["time"]), "time")
 
 
+def test_log_line_escapes_names():
+    odd = 'we"ird\\name\twith\u00e9'
+    rev = review({"containers": [restricted_container()]}, uid="odd-1", name=odd)
+    ask("/validate", rev)
+    lines = [d for d in srv.decisions() if d.get("uid") == "odd-1"]
+    check(len(lines) == 1 and lines[0]["name"] == odd, "log line for an odd name: %r" % lines)
+
+
 def test_decision_metrics():
     before = srv.metrics()
     for i in range(3):
