@@ -294,6 +294,22 @@ static bool parse_index(const char *token, size_t *out)
     return true;
 }
 
+/* Inserts `item` before `at` in `array`. Debian's cJSON 1.7.15
+ * cJSON_InsertItemInArray returns false without inserting, so this keeps
+ * the list (and cJSON's rule that the first item's prev is the last item)
+ * by hand. */
+static void insert_before(cJSON *array, cJSON *at, cJSON *item)
+{
+    item->next = at;
+    item->prev = at->prev;
+    if (at == array->child) {
+        array->child = item;
+    } else {
+        at->prev->next = item;
+    }
+    at->prev = item;
+}
+
 static int apply_add(cJSON *doc, const char *pointer, const cJSON *value, struct sg_error *err)
 {
     char token[SG_POINTER_MAX];
@@ -337,7 +353,7 @@ static int apply_add(cJSON *doc, const char *pointer, const cJSON *value, struct
             if (index == (size_t)size)
                 cJSON_AddItemToArray(parent, copy);
             else
-                cJSON_InsertItemInArray(parent, (int)index, copy);
+                insert_before(parent, cJSON_GetArrayItem(parent, (int)index), copy);
             return 0;
         }
     }

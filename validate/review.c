@@ -30,6 +30,7 @@ struct sg_decision {
     /* Copies of the request facts: the parsed body is gone by the time
      * the server writes its log line. */
     char *uid, *kind, *namespace, *name, *operation, *user;
+    char *injected;
     const char *rules[SG_RULE_COUNT + 2];
     size_t n_rules;
 };
@@ -58,6 +59,7 @@ void sg_decision_free(struct sg_decision *d)
     free(d->name);
     free(d->operation);
     free(d->user);
+    free(d->injected);
     free(d);
 }
 
@@ -76,6 +78,11 @@ enum sg_verdict sg_decision_verdict(const struct sg_decision *d)
 bool sg_decision_patched(const struct sg_decision *d)
 {
     return d->patched;
+}
+
+const char *sg_decision_injected(const struct sg_decision *d)
+{
+    return d->injected != NULL ? d->injected : "";
 }
 
 const char *sg_decision_uid(const struct sg_decision *d)
@@ -406,6 +413,8 @@ static int build_response(const struct envelope *env, const struct sg_outcome *o
     }
     d->response_len = b.len;
     d->response = sg_buf_steal(&b);
+    if (d->patched)
+        d->injected = sg_buf_steal(&injected);
 out:
     sg_buf_release(&b);
     sg_buf_release(&patch);

@@ -55,6 +55,11 @@ const char *sg_verdict_name(enum sg_verdict v); /* "allow", "warn", "deny" */
 /* True when the response carries a JSON Patch. */
 bool sg_decision_patched(const struct sg_decision *d);
 
+/* What the patch injects, one line ("seccompProfile=RuntimeDefault;
+ * capabilities.drop=[ALL] on 2 containers"), the same text as the
+ * response's `injected` audit annotation; "" without a patch. */
+const char *sg_decision_injected(const struct sg_decision *d);
+
 /* Request facts for the log line; never NULL (empty string when absent).
  * Owned by the decision. */
 const char *sg_decision_uid(const struct sg_decision *d);

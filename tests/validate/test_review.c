@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "mutate.h"
 #include "policy.h"
 #include "review.h"
 
@@ -807,6 +808,61 @@ static void mutation_keeps_added_capabilities(void **state)
     sg_policy_free(p);
 }
 
+static void pointers_are_escaped_and_patches_apply(void **state)
+{
+    char pointer[SG_POINTER_MAX] = "";
+    cJSON *doc = cJSON_Parse("{\"a/b~c\":{\"list\":[1,2]}}");
+    struct sg_patch patch;
+    struct sg_error err;
+    char *out;
+    (void)state;
+
+    sg_pointer_append(pointer, sizeof(pointer), "a/b~c");
+    sg_pointer_append(pointer, sizeof(pointer), "new");
+    assert_string_equal(pointer, "/a~1b~0c/new");
+    sg_patch_init(&patch);
+    patch.ops = calloc(4, sizeof(*patch.ops));
+    patch.n = 4;
+    snprintf(patch.ops[0].path, SG_POINTER_MAX, "%s", pointer);
+    patch.ops[0].value = cJSON_CreateTrue();
+    snprintf(patch.ops[1].path, SG_POINTER_MAX, "/a~1b~0c/list/1");
+    patch.ops[1].value = cJSON_CreateNumber(9);
+    snprintf(patch.ops[2].path, SG_POINTER_MAX, "/a~1b~0c/list/-");
+    patch.ops[2].value = cJSON_CreateNumber(3);
+    snprintf(patch.ops[3].path, SG_POINTER_MAX, "/a~1b~0c/list/0");
+    patch.ops[3].value = cJSON_CreateNumber(0);
+    assert_int_equal(sg_patch_apply(doc, &patch, &err), 0);
+    out = cJSON_PrintUnformatted(doc);
+    assert_string_equal(out, "{\"a/b~c\":{\"list\":[0,1,9,2,3],\"new\":true}}");
+    free(out);
+    /* A target whose parent does not exist is an error, not a guess. */
+    snprintf(patch.ops[0].path, SG_POINTER_MAX, "/missing/x");
+    assert_int_equal(sg_patch_apply(doc, &patch, &err), SG_ERR_INVALID);
+    expect_in(err.msg, "'missing' does not exist");
+    sg_patch_release(&patch);
+    cJSON_Delete(doc);
+}
+
+static void deep_nesting_is_an_error_not_a_crash(void **state)
+{
+    struct sg_policy *p = policy_of("");
+    size_t depth = 100000, n = 0;
+    char *body = malloc(depth * 2 + 256);
+    (void)state;
+
+    n += (size_t)sprintf(body, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":"
+                               "\"AdmissionReview\",\"request\":{\"uid\":\"u-1\",\"x\":");
+    for (size_t i = 0; i < depth; i++)
+        body[n++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        body[n++] = ']';
+    n += (size_t)sprintf(body + n, "}}");
+    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    assert_int_equal(r.rc, SG_ERR_INVALID);
+    free(body);
+    sg_policy_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -827,6 +883,8 @@ int main(void)
         cmocka_unit_test(exemptions_from_user_info),
         cmocka_unit_test(mutation_patches),
         cmocka_unit_test(mutation_keeps_added_capabilities),
+        cmocka_unit_test(pointers_are_escaped_and_patches_apply),
+        cmocka_unit_test(deep_nesting_is_an_error_not_a_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
