@@ -277,127 +277,127 @@ static void allowed_list(char *out, size_t cap, uint64_t mask)
     }
 }
 
-static void judge_add(struct judge *j, const struct sg_container *c, const char *subject)
+/* One entry of a capabilities list, as the runtime will read it. */
+struct cap_entry {
+    char quoted[QUOTE_MAX * 4 + 8]; /* the entry as written, quoted for messages */
+    int cap;                        /* sg_cap_resolve: -1 for no capability */
+    enum sg_cap_spelling spelling;
+};
+
+typedef void (*cap_judge)(struct judge *j, const char *subject, const struct cap_entry *e,
+                          bool *state);
+
+/* Calls `judge` for each string entry of `list` with j->path at the entry;
+ * an entry that is not a string is reported unreadable. */
+static void each_capability(struct judge *j, const cJSON *list, const char *subject,
+                            cap_judge judge, bool *state)
 {
-    const struct sg_effective *eff = j->eff;
-    char q[QUOTE_MAX * 4 + 8], brief[200], allowed[1024];
+    struct cap_entry e;
     size_t index = 0, mark;
 
-    if (c->add == NULL)
+    if (list == NULL)
         return;
-    for (const cJSON *it = c->add->child; it != NULL; it = it->next, index++) {
-        enum sg_cap_spelling spelling;
-        int cap;
+    for (const cJSON *it = list->child; it != NULL; it = it->next, index++) {
         mark = sg_path_index(&j->path, index);
-        if (sg_json_check(it, SG_JSON_STRING, &j->path, j->report) != SG_GOT_OK) {
-            sg_path_pop(&j->path, mark);
-            continue;
-        }
-        sg_quote(q, sizeof(q), it->valuestring, QUOTE_MAX);
-        /* cJSON strings end at the first NUL; the reader turned escaped
-         * NULs into U+FFFD, which no capability name contains. */
-        cap = sg_cap_resolve(it->valuestring, strlen(it->valuestring), &spelling);
-        if (cap < 0) {
-            snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
-            sg_report_add(j->report, SG_RULE_CAP_UNKNOWN, eff->action[SG_RULE_CAP_UNKNOWN],
-                          j->path.buf, brief,
-                          "%s is not a Linux capability; capabilities are written like "
-                          "\"NET_BIND_SERVICE\" (upper case, no CAP_ prefix, no spaces)",
-                          q);
-            sg_path_pop(&j->path, mark);
-            continue;
-        }
-        if (spelling != SG_CAP_CANONICAL) {
-            snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q, sg_cap_name(cap));
-            sg_report_add(
-                j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING], j->path.buf,
-                brief, "%s grants %s but is not its canonical name; write \"%s\"", q,
-                cap == SG_CAP_ALL ? "every capability" : sg_cap_name(cap), sg_cap_name(cap));
-        }
-        bool allowed_cap = (eff->allowed_add & SG_CAP_ALL_BIT) != 0 ||
-                           (cap != SG_CAP_ALL && (eff->allowed_add & sg_cap_bit(cap)) != 0);
-        if (!allowed_cap) {
-            allowed_list(allowed, sizeof(allowed), eff->allowed_add);
-            if (cap == SG_CAP_ALL) {
-                snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
-                sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD], j->path.buf,
-                              brief,
-                              "%s grants every capability; add only the ones the container "
-                              "needs (allowed: %s)",
-                              q, allowed);
-            } else {
-                snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
-                         sg_cap_name(cap));
-                sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD], j->path.buf,
-                              brief,
-                              "%s grants %s, which the policy does not allow; remove it "
-                              "(allowed: %s)",
-                              q, sg_cap_name(cap), allowed);
-            }
+        if (sg_json_check(it, SG_JSON_STRING, &j->path, j->report) == SG_GOT_OK) {
+            sg_quote(e.quoted, sizeof(e.quoted), it->valuestring, QUOTE_MAX);
+            /* cJSON strings end at the first NUL; the readers turned NULs
+             * into U+FFFD, which no capability name contains. */
+            e.cap = sg_cap_resolve(it->valuestring, strlen(it->valuestring), &e.spelling);
+            judge(j, subject, &e, state);
         }
         sg_path_pop(&j->path, mark);
     }
 }
 
-/* Judges the drop list; returns true when it drops ALL (in any spelling
- * the runtime reads as ALL). */
-static bool judge_drop(struct judge *j, const struct sg_container *c, const char *subject)
+static void judge_added(struct judge *j, const char *subject, const struct cap_entry *e,
+                        bool *state)
 {
     const struct sg_effective *eff = j->eff;
-    char q[QUOTE_MAX * 4 + 8], brief[200];
-    size_t index = 0, mark;
-    bool drops_all = false;
+    const char *q = e->quoted;
+    char brief[200], allowed[1024];
+    bool allowed_cap;
 
-    if (c->drop == NULL)
-        return false;
-    for (const cJSON *it = c->drop->child; it != NULL; it = it->next, index++) {
-        enum sg_cap_spelling spelling;
-        int cap;
-        mark = sg_path_index(&j->path, index);
-        if (sg_json_check(it, SG_JSON_STRING, &j->path, j->report) != SG_GOT_OK) {
-            sg_path_pop(&j->path, mark);
-            continue;
-        }
-        sg_quote(q, sizeof(q), it->valuestring, QUOTE_MAX);
-        cap = sg_cap_resolve(it->valuestring, strlen(it->valuestring), &spelling);
-        if (cap < 0) {
-            snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
-            sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING,
-                          eff->action[SG_RULE_CAP_DROP_SPELLING], j->path.buf, brief,
-                          "%s is not a Linux capability, so it drops nothing; write names like "
-                          "\"ALL\" or \"NET_RAW\"",
-                          q);
-        } else {
-            drops_all = drops_all || cap == SG_CAP_ALL;
-            if (spelling != SG_CAP_CANONICAL) {
-                snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
-                         sg_cap_name(cap));
-                sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING,
-                              eff->action[SG_RULE_CAP_DROP_SPELLING], j->path.buf, brief,
-                              "%s drops %s, but write it \"%s\" (Pod Security Admission "
-                              "accepts only the canonical name)",
-                              q, sg_cap_name(cap), sg_cap_name(cap));
-            }
-        }
-        sg_path_pop(&j->path, mark);
+    (void)state;
+    if (e->cap < 0) {
+        snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
+        sg_report_add(j->report, SG_RULE_CAP_UNKNOWN, eff->action[SG_RULE_CAP_UNKNOWN], j->path.buf,
+                      brief,
+                      "%s is not a Linux capability; capabilities are written like "
+                      "\"NET_BIND_SERVICE\" (upper case, no CAP_ prefix, no spaces)",
+                      q);
+        return;
     }
-    return drops_all;
+    if (e->spelling != SG_CAP_CANONICAL) {
+        snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q, sg_cap_name(e->cap));
+        sg_report_add(
+            j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING], j->path.buf, brief,
+            "%s grants %s but is not its canonical name; write \"%s\"", q,
+            e->cap == SG_CAP_ALL ? "every capability" : sg_cap_name(e->cap), sg_cap_name(e->cap));
+    }
+    allowed_cap = (eff->allowed_add & SG_CAP_ALL_BIT) != 0 ||
+                  (e->cap != SG_CAP_ALL && (eff->allowed_add & sg_cap_bit(e->cap)) != 0);
+    if (allowed_cap)
+        return;
+    allowed_list(allowed, sizeof(allowed), eff->allowed_add);
+    if (e->cap == SG_CAP_ALL) {
+        snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
+        sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD], j->path.buf, brief,
+                      "%s grants every capability; add only the ones the container needs "
+                      "(allowed: %s)",
+                      q, allowed);
+    } else {
+        snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
+                 sg_cap_name(e->cap));
+        sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD], j->path.buf, brief,
+                      "%s grants %s, which the policy does not allow; remove it (allowed: %s)", q,
+                      sg_cap_name(e->cap), allowed);
+    }
+}
+
+/* Judges one dropped name; sets *drops_all when the runtime reads it as ALL. */
+static void judge_dropped(struct judge *j, const char *subject, const struct cap_entry *e,
+                          bool *drops_all)
+{
+    const struct sg_effective *eff = j->eff;
+    const char *q = e->quoted;
+    char brief[200];
+
+    if (e->cap < 0) {
+        snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
+        sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
+                      j->path.buf, brief,
+                      "%s is not a Linux capability, so it drops nothing; write names like "
+                      "\"ALL\" or \"NET_RAW\"",
+                      q);
+        return;
+    }
+    *drops_all = *drops_all || e->cap == SG_CAP_ALL;
+    if (e->spelling != SG_CAP_CANONICAL) {
+        snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
+                 sg_cap_name(e->cap));
+        sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
+                      j->path.buf, brief,
+                      "%s drops %s, but write it \"%s\" (Pod Security Admission accepts only "
+                      "the canonical name)",
+                      q, sg_cap_name(e->cap), sg_cap_name(e->cap));
+    }
 }
 
 static void judge_capabilities(struct judge *j, const struct sg_container *c, const char *subject)
 {
     char brief[160];
     size_t mark, cmark;
-    bool drops_all;
+    bool drops_all = false;
 
     mark = sg_path_key(&j->path, "securityContext");
     cmark = sg_path_key(&j->path, "capabilities");
     sg_path_key(&j->path, "add");
-    judge_add(j, c, subject);
+    each_capability(j, c->add, subject, judge_added, NULL);
     sg_path_pop(&j->path, cmark);
     sg_path_key(&j->path, "capabilities");
     sg_path_key(&j->path, "drop");
-    drops_all = judge_drop(j, c, subject);
+    each_capability(j, c->drop, subject, judge_dropped, &drops_all);
     if (!drops_all && !j->pod->windows) {
         snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
         sg_report_add(j->report, SG_RULE_CAP_DROP_ALL, j->eff->action[SG_RULE_CAP_DROP_ALL],
