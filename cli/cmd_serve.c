@@ -51,7 +51,8 @@ static const struct opt opts[] = {
     {"--request-timeout", "SECONDS", OPT_UINT, CFG(request_timeout_s), 1, 3600,
      "close a connection whose request (first byte to response sent) takes longer"},
     {"--threads", "N", OPT_UINT, CFG(threads), 0, 64,
-     "server threads, each serving many connections; 0 = one per usable CPU"},
+     "event-loop threads, each serving many connections; 0 = one per usable CPU "
+     "(affinity mask, capped by a container CPU limit)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

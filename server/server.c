@@ -606,15 +606,49 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start, control loop, stop ------------------------------------------ */
 
+/* A container's CPU limit as whole CPUs (rounded up), from cgroup v2's
+ * cpu.max or v1's CFS quota; 0 when there is none. */
+static unsigned cgroup_cpus(void)
+{
+    long long quota = -1, period = 0;
+    FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+
+    if (f != NULL) {
+        if (fscanf(f, "%lld %lld", &quota, &period) != 2)
+            quota = -1; /* "max 100000": no limit */
+        fclose(f);
+    } else {
+        f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "r");
+        if (f != NULL) {
+            if (fscanf(f, "%lld", &quota) != 1)
+                quota = -1;
+            fclose(f);
+        }
+        f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_period_us", "r");
+        if (f != NULL) {
+            if (fscanf(f, "%lld", &period) != 1)
+                period = 0;
+            fclose(f);
+        }
+    }
+    if (quota <= 0 || period <= 0)
+        return 0;
+    return (unsigned)((quota + period - 1) / period);
+}
+
+/* The CPUs this process may really use: its affinity mask, capped by a
+ * container CPU limit (a pod limited to 1 CPU on a 32-CPU node gets one
+ * thread, not 32 that the kernel would throttle). */
 static unsigned usable_cpus(void)
 {
     cpu_set_t set;
-    int n;
+    unsigned n = 1, limit = cgroup_cpus();
 
-    if (sched_getaffinity(0, sizeof(set), &set) != 0)
-        return 1;
-    n = CPU_COUNT(&set);
-    return n < 1 ? 1 : (unsigned)n;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        n = (unsigned)CPU_COUNT(&set);
+    if (limit > 0 && limit < n)
+        n = limit;
+    return n;
 }
 
 /* "ADDR:PORT", ":PORT" or "[V6]:PORT" into a socket address. */

@@ -75,7 +75,9 @@ EOF
 # limit on requests per connection, access log on like our decision log.
 ngx_port=$(free_port)
 mkdir -p "$dir/nginx"
-escaped=$(printf %s "$response" | sed "s/'/\\\\'/g")
+# nginx reads backslash escapes in the quoted string and expands $names.
+case $response in *'$'*) echo "bench: the response holds a \$; nginx would expand it" >&2; exit 1 ;; esac
+escaped=$(printf %s "$response" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")
 cat >"$dir/nginx.conf" <<EOF
 daemon off;
 master_process off;
