@@ -7,11 +7,22 @@ set(SG_WARNINGS
     -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion -Wformat=2
     -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wvla
     -Wpointer-arith -Wundef -Wimplicit-fallthrough -Wnull-dereference
-    -Wcast-align -Wwrite-strings -Wno-format-truncation)
+    -Wcast-align -Wwrite-strings)
+if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+  list(APPEND SG_WARNINGS -Wno-format-truncation) # clang has no such warning
+endif()
 add_compile_options(${SG_WARNINGS})
 add_compile_definitions(_GNU_SOURCE)
 
-if(SG_SANITIZE)
+if(SG_FUZZ)
+  # Coverage for libFuzzer everywhere; the fuzz targets link -fsanitize=fuzzer.
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SG_FUZZ needs clang: CC=clang cmake -DSG_FUZZ=ON ...")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer -O1)
+  add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
+elseif(SG_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all
                       -fno-omit-frame-pointer -O1)
   add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
