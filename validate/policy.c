@@ -815,16 +815,45 @@ enum sg_exemption sg_policy_resolve(const struct sg_policy *policy,
 
 /* ---- printing ----------------------------------------------------------- */
 
+/* A character libyaml takes as written inside a double-quoted scalar: YAML
+ * 1.1's printable set less the line breaks (NEL, LS, PS are folded like
+ * \n) and the BOM. */
+static bool yaml_keeps(uint32_t c)
+{
+    return (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff && c != 0x2028 && c != 0x2029) ||
+           (c >= 0xe000 && c <= 0xfffd && c != 0xfeff) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* Writes `s` as a YAML double-quoted scalar that reads back as `s`. Every
+ * string here came from libyaml, so it is valid UTF-8; whatever libyaml
+ * would refuse or fold is written as an escape (\x, \u, \U). */
 static void dump_quoted(struct sg_buf *b, const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+
     sg_buf_addc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            sg_buf_addf(b, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            sg_buf_addf(b, "\\x%02x", *p);
+    while (*p != '\0') {
+        size_t n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+        uint32_t c = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu : *p & 0x07u;
+        size_t i;
+
+        for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+            c = c << 6 | (p[i] & 0x3fu);
+        if (i < n) { /* not UTF-8 after all: cannot happen, keep the byte */
+            n = 1;
+            c = *p;
+        }
+        if (c == '"' || c == '\\')
+            sg_buf_addf(b, "\\%c", (char)c);
+        else if (yaml_keeps(c))
+            sg_buf_add(b, (const char *)p, n);
+        else if (c <= 0xff)
+            sg_buf_addf(b, "\\x%02x", (unsigned)c);
+        else if (c <= 0xffff)
+            sg_buf_addf(b, "\\u%04x", (unsigned)c);
         else
-            sg_buf_addc(b, (char)*p);
+            sg_buf_addf(b, "\\U%08x", (unsigned)c);
+        p += n;
     }
     sg_buf_addc(b, '"');
 }

@@ -229,6 +229,28 @@ static void dump_reads_back_to_the_same_policy(void **state)
     sg_policy_free(q);
 }
 
+/* Names may hold any character a YAML escape can give; the dump writes
+ * what libyaml would refuse (C1 controls) or fold (NEL, LS) as escapes. */
+static void dump_escapes_what_yaml_would_not_read_back(void **state)
+{
+    const char *src = "exemptions:\n  groups: [\"\\x80\", \"a\\u0085b\", \"\\u2028\", "
+                      "\"\\ufeff\", \"\\t\\x7f\", \"\\u00e9\"]\n";
+    struct sg_policy *p = parse_ok(src), *q;
+    char *a = sg_policy_dump(p), *b;
+    (void)state;
+
+    assert_non_null(a);
+    assert_non_null(strstr(a, "groups: [\"\\x80\", \"a\\x85b\", \"\\u2028\", \"\\ufeff\", "
+                              "\"\\x09\\x7f\", \"\u00e9\"]"));
+    q = parse_ok(a);
+    b = sg_policy_dump(q);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    sg_policy_free(p);
+    sg_policy_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +260,7 @@ int main(void)
         cmocka_unit_test(overrides_apply_in_order_and_match_all_selectors),
         cmocka_unit_test(exemptions_match_exact_or_glob),
         cmocka_unit_test(dump_reads_back_to_the_same_policy),
+        cmocka_unit_test(dump_escapes_what_yaml_would_not_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
