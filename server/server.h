@@ -33,7 +33,7 @@
 
 /* How often the control thread checks request timeouts, and how often it
  * looks at the watched files. */
-#define SG_SERVER_TICK_MS  100
+#define SG_SERVER_TICK_MS  250
 #define SG_SERVER_WATCH_MS 1000
 
 /* A body buffer up to this size is kept for the connection's next request. */
