@@ -724,6 +724,20 @@ static int parse_yaml(const char *name, const char *data, size_t len, struct sg_
     return rc;
 }
 
+/* cJSON reads a number beyond a double's range (1e400) as an infinity;
+ * kubectl refuses it (Go's float64 cannot hold it), and written back as
+ * YAML it would read as the string "inf". */
+static bool has_infinite(const cJSON *v)
+{
+    if (cJSON_IsNumber(v))
+        return !isfinite(v->valuedouble);
+    for (const cJSON *it = v->child; it != NULL; it = it->next) {
+        if (has_infinite(it))
+            return true;
+    }
+    return false;
+}
+
 /* kubectl reads input that starts with '{' as a stream of JSON objects. */
 static int parse_json(const char *name, const char *data, size_t len, struct sg_manifest *out,
                       struct sg_error *err)
@@ -763,6 +777,14 @@ static int parse_json(const char *name, const char *data, size_t len, struct sg_
                               "%s: document %zu (line %zu): is %s; a Kubernetes object is a "
                               "JSON object",
                               name, index, line, sg_json_type_name(doc));
+            cJSON_Delete(doc);
+            break;
+        }
+        if (has_infinite(doc)) {
+            rc = sg_error_set(err, SG_ERR_INVALID,
+                              "%s: document %zu (line %zu): a number is beyond what a double "
+                              "holds (about 1.8e308); kubectl refuses it too",
+                              name, index, line);
             cJSON_Delete(doc);
             break;
         }

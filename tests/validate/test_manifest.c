@@ -255,6 +255,22 @@ static void writes_yaml_that_reads_back_the_same(void **state)
     cJSON_Delete(out);
 }
 
+/* cJSON reads 1e400 as infinity; kubectl refuses it, and so does the reader
+ * (written back as YAML it would turn into the string "inf"). */
+static void json_numbers_beyond_a_double_are_refused(void **state)
+{
+    const char *json =
+        "{\"kind\":\"Pod\",\"a\":1.5}\n{\"kind\":\"Pod\",\"spec\":{\"n\":[-1e400]}}\n";
+    struct sg_manifest m;
+    struct sg_error err;
+    (void)state;
+
+    assert_int_equal(sg_manifest_parse("m.json", json, strlen(json), &m, &err), SG_ERR_INVALID);
+    assert_int_equal(m.n, 1);
+    assert_non_null(strstr(err.msg, "document 2 (line 2): a number is beyond"));
+    sg_manifest_release(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +280,7 @@ int main(void)
         cmocka_unit_test(bounded),
         cmocka_unit_test(documents),
         cmocka_unit_test(json_streams),
+        cmocka_unit_test(json_numbers_beyond_a_double_are_refused),
         cmocka_unit_test(writes_yaml_that_reads_back_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
