@@ -54,7 +54,7 @@ REQUIRED_RULES = [
 # and the webhook itself can always start.
 EXCLUDED_NAMESPACES = {"kube-system", NS}
 
-# The one cluster-scoped kinds in our output; everything else is namespaced.
+# The cluster-scoped kinds in the output; everything else is namespaced.
 CLUSTER_SCOPED = {
     "Namespace",
     "PriorityClass",
@@ -115,7 +115,7 @@ def rule_covers(rule, group, resource, op):
         res_ok = resource in res or "*" in res
     return (
         has("apiGroups", group)
-        and (has("apiVersions", "v1"))
+        and has("apiVersions", "v1")
         and has("operations", op)
         and res_ok
         and rule.get("scope", "*") in ("*", "Namespaced")
@@ -317,10 +317,6 @@ def check_common(c, objs, policy_bytes, project_version):
     check_deployment(c, objs, project_version)
 
 
-def check_base(c, objs, policy_bytes, project_version):
-    check_common(c, objs, policy_bytes, project_version)
-
-
 def check_certs_overlay(c, objs, policy_bytes, project_version, ca, crt):
     """ca, crt: the bytes of tls/ca.crt and tls/tls.crt as `certs` wrote them."""
     check_common(c, objs, policy_bytes, project_version)
@@ -416,7 +412,7 @@ def build_all(args):
 
     builds = []
     try:
-        builds.append(("manifests", check_base, kustomize(args.kubectl, manifests), ()))
+        builds.append(("manifests", check_common, kustomize(args.kubectl, manifests), ()))
         builds.append(("overlays/cert-manager", check_cert_manager_overlay,
                        kustomize(args.kubectl, os.path.join(overlay_root, "overlays", "cert-manager")), ()))
         certs_overlay = os.path.join(copy_root, "overlays", "certs")
