@@ -150,9 +150,6 @@ def main():
             shutil.copytree(os.path.join(args.repo, "manifests"), os.path.join(work, "manifests"),
                             ignore=shutil.ignore_patterns("tls", "ca-bundle-patch.yaml"))
             shutil.copytree(ex, os.path.join(work, "docs", "examples"))
-            pk = os.path.join(work, "manifests", "policies", "kustomization.yaml")
-            if not os.path.exists(pk):  # as in check_manifests.py, until it lands
-                shutil.copy(os.path.join(args.repo, "tests", "deploy", "policies-kustomization.yaml"), pk)
             r = subprocess.run([args.kubectl, "kustomize", os.path.join(work, "docs", "examples", "rollout")],
                                capture_output=True, text=True)
         finally:

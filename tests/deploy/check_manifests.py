@@ -397,24 +397,11 @@ def build_all(args):
     work = tempfile.mkdtemp(prefix="sg-deploy-")
     copy_root = os.path.join(work, "manifests")
     shutil.copytree(manifests, copy_root, ignore=shutil.ignore_patterns("tls", "ca-bundle-patch.yaml"))
-    pol_kust = os.path.join(manifests, "policies", "kustomization.yaml")
-    overlay_root = manifests
-    if not os.path.exists(pol_kust):
-        # The overlays take the policy ConfigMap from policies/ (they cannot
-        # use manifests/ itself as a base: kustomize refuses a base that
-        # contains its overlay). Until policies/kustomization.yaml lands,
-        # the proposed one stands in, in the copy only.
-        print("NOTE: manifests/policies/kustomization.yaml is missing; overlays are built with "
-              "tests/deploy/policies-kustomization.yaml in its place")
-        shutil.copy(os.path.join(repo, "tests", "deploy", "policies-kustomization.yaml"),
-                    os.path.join(copy_root, "policies", "kustomization.yaml"))
-        overlay_root = copy_root
-
     builds = []
     try:
         builds.append(("manifests", check_common, kustomize(args.kubectl, manifests), ()))
         builds.append(("overlays/cert-manager", check_cert_manager_overlay,
-                       kustomize(args.kubectl, os.path.join(overlay_root, "overlays", "cert-manager")), ()))
+                       kustomize(args.kubectl, os.path.join(manifests, "overlays", "cert-manager")), ()))
         certs_overlay = os.path.join(copy_root, "overlays", "certs")
         make_certs(args.binary, certs_overlay)
         pems = []
