@@ -220,7 +220,9 @@ static void check_object(struct check *c, const char *file, size_t doc, size_t l
             report_json(c, file, doc, line, kind, ns, name, "skipped", NULL, "", NULL);
         else
             report_text(c, where, kind[0] ? kind : "object", ns, name,
-                        "not judged (no pod template)", NULL, "");
+                        kind[0] ? "not judged (no pod template)"
+                                : "not judged (no kind: not a Kubernetes object)",
+                        NULL, "");
         print_mutated(c, object);
         sg_buf_release(&injected);
         return;
