@@ -130,15 +130,20 @@ done
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# run_wrk NAME PORT CONNS [extra wrk args] -> one line: name conns rps p50ms p99ms requests
+# run_wrk NAME PORT PID CONNS [extra wrk args] -> one line:
+#   name conns req/s p50ms p99ms requests server-CPU-us-per-request [errors]
+# CPU per request (from /proc, 10 ms ticks) is the figure least moved by
+# other load on a shared machine; req/s and latency are what clients see.
 run_wrk() {
-    name=$1 port=$2 c=$3
-    shift 3
+    name=$1 port=$2 pid=$3 c=$4
+    shift 4
+    t0=$(cpu_ticks "$pid")
     taskset -c "$LOAD_CPU" wrk -t1 -c"$c" -d"${DURATION}s" --latency -s "$dir/post.lua" "$@" \
         "https://127.0.0.1:$port/validate" >"$dir/wrk.out" 2>&1
-    $PY - "$name" "$c" "$dir/wrk.out" <<'EOF'
+    t1=$(cpu_ticks "$pid")
+    $PY - "$name" "$c" "$dir/wrk.out" "$((t1 - t0))" "$(getconf CLK_TCK)" <<'EOF'
 import re, sys
-name, c, path = sys.argv[1], sys.argv[2], sys.argv[3]
+name, c, path, ticks, hz = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 t = open(path).read()
 def ms(v, unit):
     return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -147,6 +152,7 @@ rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
 reqs = int(re.search(r"(\d+) requests in", t).group(1))
 errs = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", t)
 print(name, c, "%.0f" % rps, "%.3f" % lat["50"], "%.3f" % lat["99"], reqs,
+      "%.1f" % (ticks / hz * 1e6 / max(reqs, 1)),
       "errors:" + errs.group(0).replace(" ", "_") if errs else "")
 EOF
 }
@@ -157,21 +163,16 @@ echo "review $body_bytes bytes, response $resp_bytes bytes, ${ROUNDS} rounds of 
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
     for c in $CONNS; do
-        run_wrk nginx "$ngx_port" "$c" | tee -a "$dir/results"
-        run_wrk seccomp-guard "$sg_port" "$c" | tee -a "$dir/results"
+        run_wrk nginx "$ngx_port" "$ngx_pid" "$c" | tee -a "$dir/results"
+        run_wrk seccomp-guard "$sg_port" "$sg_pid" "$c" | tee -a "$dir/results"
     done
     r=$((r + 1))
 done
 
 # CPU per new TLS connection: every request on a new connection.
 newconn() {
-    name=$1 port=$2 pid=$3
-    before=$(cpu_ticks "$pid")
-    line=$(DURATION=5 run_wrk "$name" "$port" 16 -H "Connection: close")
-    after=$(cpu_ticks "$pid")
-    n=$(echo "$line" | awk '{print $6}')
-    echo "$name" "$n" "$((after - before))" "$(getconf CLK_TCK)" | awk \
-        '{printf "%s newconn %d connections, %.3f ms CPU per connection\n", $1, $2, ($3 / $4 * 1000) / $2}'
+    DURATION=5 run_wrk "$1" "$2" "$3" 16 -H "Connection: close" |
+        awk '{printf "%s newconn %d connections, %.3f ms CPU per connection\n", $1, $6, $7 / 1000}'
 }
 newconn nginx "$ngx_port" "$ngx_pid" | tee -a "$dir/results"
 newconn seccomp-guard "$sg_port" "$sg_pid" | tee -a "$dir/results"
@@ -183,13 +184,15 @@ echo "peak RSS (VmHWM): nginx ${ngx_rss} KiB, seccomp-guard ${sg_rss} KiB"
 $PY - "$dir/results" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if " newconn " not in l]
-print("\n| connections | nginx req/s | seccomp-guard req/s | ratio | nginx p50 / p99 ms | seccomp-guard p50 / p99 ms |")
-print("|---|---|---|---|---|---|")
+print("\n| connections | nginx req/s | seccomp-guard req/s | ratio | nginx p50 / p99 ms | "
+      "seccomp-guard p50 / p99 ms | server CPU us/request nginx / seccomp-guard (ratio) |")
+print("|---|---|---|---|---|---|---|")
 for c in sorted({r[1] for r in rows}, key=int):
     def med(name, col):
         return statistics.median(float(r[col]) for r in rows if r[0] == name and r[1] == c)
     n, s = med("nginx", 2), med("seccomp-guard", 2)
-    print("| %s | %.0f | %.0f | %.2fx | %.2f / %.2f | %.2f / %.2f |" % (
+    cn, cs = med("nginx", 6), med("seccomp-guard", 6)
+    print("| %s | %.0f | %.0f | %.2fx | %.2f / %.2f | %.2f / %.2f | %.1f / %.1f (%.2fx) |" % (
         c, n, s, s / n, med("nginx", 3), med("nginx", 4),
-        med("seccomp-guard", 3), med("seccomp-guard", 4)))
+        med("seccomp-guard", 3), med("seccomp-guard", 4), cn, cs, cn / cs))
 EOF
