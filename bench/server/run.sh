@@ -71,7 +71,8 @@ wrk.headers["Content-Type"] = "application/json"
 EOF
 
 # nginx: one process, the same certificate, TLS 1.2/1.3, the same AEAD
-# ECDHE suites, no session resumption (the server has none either), no
+# ECDHE suites and groups in the same server-preferred order (SG_TLS_PRIORITIES
+# in server/tls.h), no session resumption (the server has none either), no
 # limit on requests per connection, access log on like our decision log.
 ngx_port=$(free_port)
 mkdir -p "$dir/nginx"
@@ -102,6 +103,9 @@ http {
         ssl_certificate_key $dir/certs/tls.key;
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305;
+        ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;
+        ssl_prefer_server_ciphers on;
+        ssl_ecdh_curve X25519:prime256v1:secp384r1;
         ssl_session_cache off;
         ssl_session_tickets off;
         location = /validate {
