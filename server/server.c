@@ -709,10 +709,13 @@ static int start_daemon(struct sg_server *s, struct sg_error *err)
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK,
         on_certificate, MHD_OPTION_HTTPS_PRIORITIES, SG_TLS_PRIORITIES, MHD_OPTION_HTTPS_MEM_TRUST,
-        s->client_ca_pem, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        s->cfg.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory,
-        MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+        s->client_ca_pem, MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory, MHD_OPTION_CONNECTION_TIMEOUT,
+        s->cfg.idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        /* Last, because one thread is no pool: the option is then left out
+         * (libmicrohttpd warns about a pool of 1), the END ending the list. */
+        threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, MHD_OPTION_END);
     if (s->daemon == NULL)
         return sg_error_set(err, SG_ERR_IO,
                             "cannot listen on '%s' (address in use, or not permitted?)",

@@ -1,6 +1,7 @@
 """server_http: the HTTP surface of the real binary over TLS - every error
 code with its short message, /healthz, /readyz, /metrics (parsed, counters
 move), keep-alive reuse, and that garbage never stops it serving."""
+import http.client
 import socket
 import ssl
 import sys
@@ -145,6 +146,50 @@ def test_garbage_does_not_stop_it():
             pass
     code, _, _ = srv.curl(srv.url("/healthz"))
     check(code == 200, "server stopped answering after garbage")
+
+
+def test_body_memory_and_connection_limits():
+    lim = env.server(["--body-memory-bytes", "10000", "--max-connections", "2",
+                      "--threads", "1"]).start()
+    code, body, _ = lim.post("/validate", "x" * 20000)
+    check(code == 503 and b"busy" in body, "over the body budget: %d %r" % (code, body))
+    code, _, _ = lim.post("/validate", "x" * 5000)
+    check(code == 400, "under the body budget: %d" % code)
+    # Two connections fill it; a third waits unserved until one goes.
+    held = [lim.connect() for _ in range(2)]
+    for c in held:
+        c.request("GET", "/healthz")
+        c.getresponse().read()
+    extra = lim.connect(timeout=1.5)
+    try:
+        extra.request("GET", "/healthz")
+        extra.getresponse().read()
+        check(False, "a third connection was served with --max-connections 2")
+    except (OSError, http.client.HTTPException, ssl.SSLError):
+        pass
+    extra.close()
+    held.pop().close()
+    code, _, _ = lim.curl(lim.url("/healthz"))
+    check(code == 200, "not serving once a slot was free: %d" % code)
+    held[0].close()
+    check(lim.stop() == 0, "exit status")
+
+
+def test_idle_timeout_closes_kept_alive_connections():
+    idle = env.server(["--idle-timeout", "1"]).start()
+    conn = idle.connect()
+    conn.request("GET", "/healthz")
+    conn.getresponse().read()
+    time.sleep(2.5)
+    try:
+        conn.sock.settimeout(2 * SLOW)
+        check(conn.sock.recv(1) == b"", "an idle connection is still open")
+    except TimeoutError:
+        raise TestFailure("an idle connection is still open after the idle timeout")
+    except (ssl.SSLError, OSError):
+        pass  # closed: EOF, reset or a TLS alert
+    conn.close()
+    check(idle.stop() == 0, "exit status")
 
 
 def test_sigterm_exits_zero():
