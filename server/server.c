@@ -35,8 +35,6 @@
 
 #define THREADS_MAX 64
 
-struct sg_server;
-
 /* One client connection; libmicrohttpd's socket context. */
 struct conn {
     struct sg_conn_track track;
@@ -362,7 +360,6 @@ static enum MHD_Result handle_review(struct sg_server *s, struct conn *c, struct
     struct MHD_Response *resp = NULL;
     unsigned long long t0 = now_us(), us;
     unsigned status;
-    enum MHD_Result r;
     int rc;
 
     sg_error_clear(&err);
@@ -403,8 +400,7 @@ static enum MHD_Result handle_review(struct sg_server *s, struct conn *c, struct
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
         break;
     }
-    r = respond_error(s, c, mc, status, err.msg[0] != '\0' ? err.msg : sg_error_code_name(rc));
-    return r;
+    return respond_error(s, c, mc, status, err.msg[0] != '\0' ? err.msg : sg_error_code_name(rc));
 }
 
 static enum MHD_Result handle_healthz(struct sg_server *s, struct conn *c,
