@@ -77,6 +77,10 @@ def test_startup_refusals_name_the_file():
     rc, err = env.server(policy=bad).start(expect_fail=True)
     check(rc == 1 and re.search(re.escape(bad) + r":\d+:\d+", err),
           "bad policy: %d %s" % (rc, err))
+    # The harness passes its own --listen first; a later one wins.
+    busy = env.server(args=["--listen", "127.0.0.1:%d" % srv.port])
+    rc, err = busy.start(expect_fail=True)
+    check(rc == 1 and "127.0.0.1:%d" % srv.port in err, "port in use: %d %s" % (rc, err))
     rc, err = env.server(args=["--listen", "nonsense"]).start(expect_fail=True)
     check(rc == 1 and "nonsense" in err, "bad --listen: %d %s" % (rc, err))
     r = subprocess.run([BINARY, "serve", "--threads", "x"], capture_output=True, text=True)
