@@ -1,0 +1,70 @@
+/* common.c - see fuzz.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+
+static const char policy_yaml[] =
+    "rules:\n"
+    "  seccomp-unconfined: deny\n"
+    "  seccomp-unset: warn\n"
+    "  seccomp-localhost: deny\n"
+    "  privileged: deny\n"
+    "  capabilities-add: deny\n"
+    "  capabilities-spelling: deny\n"
+    "  capabilities-drop-spelling: warn\n"
+    "  capabilities-unknown: deny\n"
+    "  capabilities-drop-all: audit\n"
+    "  privilege-escalation: warn\n"
+    "seccomp:\n"
+    "  allowedLocalhostProfiles: [\"profiles/*\", \"audit.json\"]\n"
+    "  defaultProfile: {type: RuntimeDefault}\n"
+    "capabilities:\n"
+    "  allowedAdd: [AUDIT_WRITE, CHOWN, NET_BIND_SERVICE, SETGID, SETUID]\n"
+    "  defaultDrop: [ALL]\n"
+    "exemptions:\n"
+    "  namespaces: [kube-system]\n"
+    "  usernames: [\"system:serviceaccount:kube-system:*\"]\n"
+    "  groups: [\"system:nodes\"]\n"
+    "  runtimeClasses: [gvisor]\n"
+    "overrides:\n"
+    "  - match: {namespaces: [\"legacy-*\"]}\n"
+    "    rules: {seccomp-unconfined: warn, privileged: audit, capabilities-add: warn,\n"
+    "            seccomp-unset: audit, capabilities-drop-all: warn}\n"
+    "    seccomp:\n"
+    "      allowedLocalhostProfiles: [\"*\"]\n"
+    "      defaultProfile: {type: Localhost, localhostProfile: profiles/audit.json}\n"
+    "    capabilities:\n"
+    "      allowedAdd: [ALL]\n"
+    "      defaultDrop: [NET_RAW, SYS_ADMIN, ALL]\n"
+    "  - match: {namespaces: [\"open-*\"], groups: [\"team-*\"]}\n"
+    "    seccomp: {defaultProfile: {type: None}}\n"
+    "    capabilities: {defaultDrop: []}\n";
+
+void fuzz_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("invariant failed: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+const struct sg_policy *fuzz_policy(void)
+{
+    static struct sg_policy *policy;
+    struct sg_error err;
+
+    if (policy == NULL) {
+        sg_error_clear(&err);
+        if (sg_policy_parse("fuzz-policy.yaml", policy_yaml, strlen(policy_yaml), &policy, &err) <
+            0)
+            fuzz_fail("the fuzz policy does not parse: %s", err.msg);
+    }
+    return policy;
+}
