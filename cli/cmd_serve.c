@@ -49,7 +49,8 @@ static const struct opt opts[] = {
     {"--idle-timeout", "SECONDS", OPT_UINT, CFG(idle_timeout_s), 1, 86400,
      "close a keep-alive connection with no request for this long"},
     {"--request-timeout", "SECONDS", OPT_UINT, CFG(request_timeout_s), 1, 3600,
-     "close a connection whose request (first byte to response sent) takes longer"},
+     "close a connection whose request takes longer, from its first byte (or the "
+     "accept) to its response sent; a byte-a-second client cannot hold a connection"},
     {"--threads", "N", OPT_UINT, CFG(threads), 0, 64,
      "event-loop threads, each serving many connections; 0 = one per usable CPU "
      "(affinity mask, capped by a container CPU limit)"},

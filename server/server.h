@@ -50,7 +50,7 @@ struct sg_server_config {
     unsigned max_connections;
     size_t connection_memory;   /* libmicrohttpd's per-connection pool */
     unsigned idle_timeout_s;    /* keep-alive connection with no request */
-    unsigned request_timeout_s; /* first byte of a request to its response sent */
+    unsigned request_timeout_s; /* first byte (or accept) to response sent */
     unsigned threads;           /* 0: one per usable CPU (affinity, cgroup limit) */
     int decision_fd;            /* decision log lines (stdout) */
     int event_fd;               /* event log lines (stderr) */
