@@ -1,6 +1,8 @@
 /* json.c - see json.h. */
 #include "json.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +46,18 @@ size_t sg_path_key(struct sg_path *p, const char *key)
 
 size_t sg_path_index(struct sg_path *p, size_t i)
 {
-    char num[32];
+    char num[32], *d = num + sizeof(num) - 1;
     size_t before = p->len;
 
-    snprintf(num, sizeof(num), "[%zu]", i);
-    path_append(p, num);
+    /* By hand: this runs for every container and list entry read. */
+    *d = '\0';
+    *--d = ']';
+    do {
+        *--d = (char)('0' + i % 10);
+        i /= 10;
+    } while (i > 0);
+    *--d = '[';
+    path_append(p, d);
     return before;
 }
 
@@ -212,5 +221,477 @@ int sg_json_defuse_nul(const char *text, size_t len, char **copy)
             memcpy(p, "\\ufffd", 6);
     }
     *copy = out;
+    return 0;
+}
+
+/* ---- a strict JSON reader that builds cJSON trees ---------------------- */
+
+#define MAX_SKIP 64 /* keys in a skip list */
+
+struct reader {
+    const char *p;   /* next byte */
+    const char *end; /* one past the last byte */
+    const char *const *skip;
+    size_t n_skip;
+    size_t skip_len[MAX_SKIP];
+    int rc;
+    const char *why; /* what is wrong at p, for messages */
+};
+
+/* Records the first problem; returns false for `return fail(...)`. */
+static bool fail(struct reader *r, int rc, const char *why)
+{
+    if (r->rc == 0) {
+        r->rc = rc;
+        r->why = why;
+    }
+    return false;
+}
+
+static void skip_space(struct reader *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
+        r->p++;
+}
+
+static cJSON *new_item(struct reader *r, int type)
+{
+    cJSON *item = cJSON_malloc(sizeof(*item));
+
+    if (item == NULL) {
+        fail(r, SG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memset(item, 0, sizeof(*item));
+    item->type = type;
+    return item;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads four hex digits after "\u"; -1 when they are not hex. */
+static long read_u16(const char *p)
+{
+    long v = 0;
+
+    for (int i = 0; i < 4; i++) {
+        int d = hex_digit(p[i]);
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static size_t put_utf8(char *out, unsigned long cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Scans a string starting at the opening quote. Sets *raw and *raw_len to the
+ * bytes between the quotes and *escaped when there is a backslash (or a
+ * NUL) to undo; leaves r->p after the closing quote. */
+/* Bytes that end a plain run inside a string: the quote, the backslash
+ * and the control characters. */
+static const unsigned char string_special[256] = {
+    [0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,  [5] = 1,   [6] = 1,    [7] = 1,  [8] = 1,
+    [9] = 1,  [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1,  [15] = 1,   [16] = 1, [17] = 1,
+    [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,  [24] = 1,   [25] = 1, [26] = 1,
+    [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+static bool scan_string(struct reader *r, const char **raw, size_t *raw_len, bool *escaped)
+{
+    const char *p = r->p + 1;
+
+    *escaped = false;
+    while (p < r->end) {
+        unsigned char c;
+        /* Most bytes are plain: one table look-up each. */
+        while (p < r->end && !string_special[(unsigned char)*p])
+            p++;
+        if (p == r->end)
+            break;
+        c = (unsigned char)*p;
+        if (c == '"') {
+            *raw = r->p + 1;
+            *raw_len = (size_t)(p - (r->p + 1));
+            r->p = p + 1;
+            return true;
+        }
+        if (c < 0x20 && c != 0) {
+            r->p = p;
+            return fail(r, SG_ERR_INVALID, "a control character inside a string");
+        }
+        if (c == 0) {
+            *escaped = true; /* a raw NUL becomes U+FFFD when copied */
+            p++;
+            continue;
+        }
+        if (c == '\\') {
+            *escaped = true;
+            c = p + 1 < r->end ? (unsigned char)p[1] : 0;
+            if (c == 'u' && p + 6 <= r->end && read_u16(p + 2) >= 0) {
+                p += 6;
+                continue;
+            }
+            if (c == 0 || c == 'u' || strchr("\"\\/bfnrt", c) == NULL) {
+                r->p = p;
+                return fail(r, SG_ERR_INVALID, "a bad escape inside a string");
+            }
+            p += 2;
+            continue;
+        }
+        p++;
+    }
+    r->p = p;
+    return fail(r, SG_ERR_INVALID, "a string without its closing quote");
+}
+
+/* Copies a scanned string, undoing escapes, through cJSON's allocator. */
+static char *copy_string(struct reader *r, const char *raw, size_t len, bool escaped)
+{
+    /* Escapes only shrink, but a raw NUL byte grows into U+FFFD's three. */
+    char *out = cJSON_malloc(escaped ? len * 3 + 1 : len + 1);
+    size_t o = 0;
+
+    if (out == NULL) {
+        fail(r, SG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (!escaped) {
+        memcpy(out, raw, len);
+        out[len] = '\0';
+        return out;
+    }
+    for (size_t i = 0; i < len;) {
+        char c = raw[i];
+        if (c == '\0') {
+            o += put_utf8(out + o, 0xFFFD);
+            i++;
+            continue;
+        }
+        if (c != '\\') {
+            out[o++] = c;
+            i++;
+            continue;
+        }
+        c = raw[i + 1];
+        i += 2;
+        switch (c) {
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'u': {
+            unsigned long cp = (unsigned long)read_u16(raw + i);
+            i += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= len && raw[i] == '\\' &&
+                raw[i + 1] == 'u') {
+                long low = read_u16(raw + i + 2);
+                if (low >= 0xDC00 && low <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)low - 0xDC00);
+                    i += 6;
+                }
+            }
+            /* A lone surrogate or a NUL: U+FFFD, as Go decodes the one
+             * and as a C string cannot hold the other. */
+            if ((cp >= 0xD800 && cp <= 0xDFFF) || cp == 0)
+                cp = 0xFFFD;
+            o += put_utf8(out + o, cp);
+            break;
+        }
+        default: /* '"', '\\', '/' */
+            out[o++] = c;
+            break;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Scans a number (RFC 8259 grammar) and sets *value. */
+static bool read_number(struct reader *r, double *value)
+{
+    const char *p = r->p, *start = r->p;
+    bool simple = true;
+    double v = 0;
+    int digits = 0;
+    char small[64], *buf;
+    size_t n;
+
+    if (p < r->end && *p == '-')
+        p++;
+    if (p >= r->end || !(*p >= '0' && *p <= '9'))
+        goto bad;
+    if (*p == '0') {
+        p++;
+    } else {
+        while (p < r->end && *p >= '0' && *p <= '9') {
+            v = v * 10 + (*p++ - '0');
+            digits++;
+        }
+    }
+    if (p < r->end && *p == '.') {
+        simple = false;
+        p++;
+        if (p >= r->end || !(*p >= '0' && *p <= '9'))
+            goto bad;
+        while (p < r->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < r->end && (*p == 'e' || *p == 'E')) {
+        simple = false;
+        p++;
+        if (p < r->end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= r->end || !(*p >= '0' && *p <= '9'))
+            goto bad;
+        while (p < r->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    r->p = p;
+    if (simple && digits <= 15) {
+        /* Exact in a double: no need for strtod and its locale. */
+        *value = *start == '-' ? -v : v;
+        return true;
+    }
+    n = (size_t)(p - start);
+    buf = n < sizeof(small) ? small : malloc(n + 1);
+    if (buf == NULL)
+        return fail(r, SG_ERR_NOMEM, "out of memory");
+    memcpy(buf, start, n);
+    buf[n] = '\0';
+    errno = 0;
+    *value = strtod(buf, NULL);
+    if (buf != small)
+        free(buf);
+    /* Go refuses a number a float64 cannot hold (an underflow is 0). */
+    if (errno == ERANGE && (*value > 1 || *value < -1)) {
+        r->p = start;
+        return fail(r, SG_ERR_INVALID, "a number beyond what a double holds (about 1.8e308)");
+    }
+    return true;
+bad:
+    r->p = p;
+    return fail(r, SG_ERR_INVALID, "not a JSON value");
+}
+
+static bool read_word(struct reader *r, const char *word)
+{
+    size_t n = strlen(word);
+
+    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
+        return fail(r, SG_ERR_INVALID, "not a JSON value");
+    r->p += n;
+    return true;
+}
+
+static bool skipped_key(const struct reader *r, const char *raw, size_t len, bool escaped)
+{
+    if (escaped)
+        return false;
+    for (size_t i = 0; i < r->n_skip; i++) {
+        if (r->skip_len[i] == len && r->skip[i][0] == raw[0] && memcmp(r->skip[i], raw, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool read_value(struct reader *r, int depth, cJSON **out);
+
+/* Appends `item` to `parent`, keeping cJSON's rule that the first child's
+ * prev is the last child. */
+static void append(cJSON *parent, cJSON **last, cJSON *item)
+{
+    if (*last == NULL) {
+        parent->child = item;
+    } else {
+        (*last)->next = item;
+        item->prev = *last;
+    }
+    parent->child->prev = item;
+    *last = item;
+}
+
+/* Reads an object or array. `out` NULL: only check it. */
+static bool read_container(struct reader *r, int depth, bool object, cJSON **out)
+{
+    cJSON *node = NULL, *last = NULL;
+    char close = object ? '}' : ']';
+
+    if (depth >= SG_JSON_MAX_DEPTH)
+        return fail(r, SG_ERR_LIMIT, "nested too deep");
+    if (out != NULL && (node = new_item(r, object ? cJSON_Object : cJSON_Array)) == NULL)
+        return false;
+    r->p++; /* '{' or '[' */
+    skip_space(r);
+    if (r->p < r->end && *r->p == close) {
+        r->p++;
+        goto done;
+    }
+    for (;;) {
+        const char *key = NULL;
+        size_t key_len = 0;
+        bool escaped = false, keep = out != NULL;
+        cJSON *item = NULL;
+        if (object) {
+            skip_space(r);
+            if (r->p >= r->end || *r->p != '"') {
+                fail(r, SG_ERR_INVALID, "an object key is not a string");
+                goto fail;
+            }
+            if (!scan_string(r, &key, &key_len, &escaped))
+                goto fail;
+            skip_space(r);
+            if (r->p >= r->end || *r->p != ':') {
+                fail(r, SG_ERR_INVALID, "a ':' is missing after an object key");
+                goto fail;
+            }
+            r->p++;
+            keep = keep && !skipped_key(r, key, key_len, escaped);
+        }
+        if (!read_value(r, depth + 1, keep ? &item : NULL))
+            goto fail;
+        if (keep) {
+            if (object && (item->string = copy_string(r, key, key_len, escaped)) == NULL) {
+                cJSON_Delete(item);
+                goto fail;
+            }
+            append(node, &last, item);
+        }
+        skip_space(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == close) {
+            r->p++;
+            goto done;
+        }
+        fail(r, SG_ERR_INVALID, object ? "a ',' or '}' is missing" : "a ',' or ']' is missing");
+        goto fail;
+    }
+done:
+    if (out != NULL)
+        *out = node;
+    return true;
+fail:
+    cJSON_Delete(node);
+    return false;
+}
+
+/* Reads one value into *out, or only checks it when out is NULL. */
+static bool read_value(struct reader *r, int depth, cJSON **out)
+{
+    const char *raw;
+    size_t len;
+    bool escaped;
+    double number;
+    cJSON *item;
+    int type;
+
+    skip_space(r);
+    if (r->p >= r->end)
+        return fail(r, SG_ERR_INVALID, "the text ends where a value should be");
+    switch (*r->p) {
+    case '{':
+        return read_container(r, depth, true, out);
+    case '[':
+        return read_container(r, depth, false, out);
+    case '"':
+        if (!scan_string(r, &raw, &len, &escaped))
+            return false;
+        if (out == NULL)
+            return true;
+        if ((item = new_item(r, cJSON_String)) == NULL)
+            return false;
+        if ((item->valuestring = copy_string(r, raw, len, escaped)) == NULL) {
+            cJSON_free(item);
+            return false;
+        }
+        *out = item;
+        return true;
+    case 't':
+    case 'f':
+    case 'n':
+        type = *r->p == 't' ? cJSON_True : *r->p == 'f' ? cJSON_False : cJSON_NULL;
+        if (!read_word(r, type == cJSON_True ? "true" : type == cJSON_False ? "false" : "null"))
+            return false;
+        if (out == NULL)
+            return true;
+        return (*out = new_item(r, type)) != NULL;
+    default:
+        if (!read_number(r, &number))
+            return false;
+        if (out == NULL)
+            return true;
+        if ((item = new_item(r, cJSON_Number)) == NULL)
+            return false;
+        item->valuedouble = number;
+        item->valueint = number >= INT_MAX ? INT_MAX : number <= INT_MIN ? INT_MIN : (int)number;
+        *out = item;
+        return true;
+    }
+}
+
+int sg_json_parse(const char *text, size_t len, const char *const *skip, cJSON **out, size_t *end,
+                  const char **why)
+{
+    struct reader r = {.p = text, .end = text + len, .skip = skip};
+    cJSON *root = NULL;
+    bool ok;
+
+    *out = NULL;
+    while (skip != NULL && skip[r.n_skip] != NULL && r.n_skip < MAX_SKIP) {
+        r.skip_len[r.n_skip] = strlen(skip[r.n_skip]);
+        r.n_skip++;
+    }
+    ok = read_value(&r, 0, &root);
+    *end = (size_t)(r.p - text);
+    if (why != NULL)
+        *why = ok ? NULL : r.why != NULL ? r.why : "not JSON";
+    if (!ok)
+        return r.rc != 0 ? r.rc : SG_ERR_INVALID;
+    *out = root;
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "error.h"
 #include "report.h"
 
 #define SG_PATH_MAX 512
@@ -53,6 +54,24 @@ enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_
  * null item is SG_GOT_BAD: a list entry cannot be absent. */
 enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct sg_path *path,
                                struct sg_report *report);
+
+#define SG_JSON_MAX_DEPTH 512 /* nesting; Kubernetes objects use about 20 */
+
+/* Parses one JSON value at the start of text[0..len) (leading whitespace
+ * allowed), as strictly as Go's encoding/json reads it (RFC 8259: no
+ * leading zeros, no raw control characters in strings, nothing but true,
+ * false and null as words). Escaped and raw NULs and lone surrogates
+ * become U+FFFD, so no string we judge hides a NUL from C. The values of
+ * object members whose raw key is in `skip` (NULL-terminated, may be NULL)
+ * are checked for syntax but not built: the engine never reads them (at
+ * most 64 keys are looked at).
+ * The tree is allocated through cJSON's hooks (cJSON_Delete frees it).
+ * Returns 0 with *out set and *end the offset just after the value, or
+ * SG_ERR_INVALID (not JSON), SG_ERR_LIMIT (nested deeper than
+ * SG_JSON_MAX_DEPTH) or SG_ERR_NOMEM, with *end the offset of the error and
+ * *why (may be NULL) a static phrase saying what is wrong there. */
+int sg_json_parse(const char *text, size_t len, const char *const *skip, cJSON **out,
+                  size_t *end, const char **why);
 
 /* cJSON ends strings at a NUL, so "SYS_ADMIN\u0000x" would read as
  * "SYS_ADMIN" while the cluster sees another string. This turns every

@@ -724,52 +724,35 @@ static int parse_yaml(const char *name, const char *data, size_t len, struct sg_
     return rc;
 }
 
-/* cJSON reads a number beyond a double's range (1e400) as an infinity;
- * kubectl refuses it (Go's float64 cannot hold it), and written back as
- * YAML it would read as the string "inf". */
-static bool has_infinite(const cJSON *v)
-{
-    if (cJSON_IsNumber(v))
-        return !isfinite(v->valuedouble);
-    for (const cJSON *it = v->child; it != NULL; it = it->next) {
-        if (has_infinite(it))
-            return true;
-    }
-    return false;
-}
-
-/* kubectl reads input that starts with '{' as a stream of JSON objects. */
+/* kubectl reads input that starts with '{' as a stream of JSON objects,
+ * with Go's strict decoder: sg_json_parse reads them the same way (a
+ * number beyond a double, which Go refuses, is refused too). */
 static int parse_json(const char *name, const char *data, size_t len, struct sg_manifest *out,
                       struct sg_error *err)
 {
-    size_t at = 0, index = 0;
-    char *copy = NULL;
-    const char *text = data;
+    size_t at = 0, index = 0, line = 1, counted = 0;
     int rc = 0;
 
-    rc = sg_json_defuse_nul(data, len, &copy);
-    if (rc < 0)
-        return sg_error_set(err, rc, "out of memory");
-    if (copy != NULL)
-        text = copy;
     for (;;) {
-        const char *end = NULL;
-        cJSON *doc;
-        size_t line = 1;
+        cJSON *doc = NULL;
+        const char *why = NULL;
+        size_t used = 0;
         while (at < len &&
-               (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
+               (data[at] == ' ' || data[at] == '\t' || data[at] == '\n' || data[at] == '\r'))
             at++;
         if (at == len)
             break;
-        for (size_t i = 0; i < at; i++)
-            line += text[i] == '\n';
+        for (; counted < at; counted++)
+            line += data[counted] == '\n';
         index++;
-        doc = cJSON_ParseWithLengthOpts(text + at, len - at, &end, false);
-        if (doc == NULL) {
-            size_t bad = end != NULL ? (size_t)(end - text) : at;
-            rc = sg_error_set(err, SG_ERR_INVALID,
-                              "%s: document %zu (line %zu): invalid JSON near byte %zu", name,
-                              index, line, bad);
+        rc = sg_json_parse(data + at, len - at, NULL, &doc, &used, &why);
+        if (rc == SG_ERR_NOMEM) {
+            rc = sg_error_set(err, rc, "out of memory");
+            break;
+        }
+        if (rc < 0) {
+            rc = sg_error_set(err, SG_ERR_INVALID, "%s: document %zu (line %zu): %s at byte %zu",
+                              name, index, line, why, at + used);
             break;
         }
         if (!cJSON_IsObject(doc)) {
@@ -780,22 +763,13 @@ static int parse_json(const char *name, const char *data, size_t len, struct sg_
             cJSON_Delete(doc);
             break;
         }
-        if (has_infinite(doc)) {
-            rc = sg_error_set(err, SG_ERR_INVALID,
-                              "%s: document %zu (line %zu): a number is beyond what a double "
-                              "holds (about 1.8e308); kubectl refuses it too",
-                              name, index, line);
-            cJSON_Delete(doc);
-            break;
-        }
         rc = push_doc(out, doc, index, line);
         if (rc < 0) {
             rc = sg_error_set(err, rc, "out of memory");
             break;
         }
-        at = (size_t)(end - text);
+        at += used;
     }
-    free(copy);
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "json.h"
+#include "pod.h"
 
 #define MAX_GROUPS        256 /* userInfo.groups read for exemptions */
 #define MAX_WARNINGS      20  /* warnings in one response; then a count */
@@ -448,9 +449,8 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
     struct sg_decision *d = NULL;
     const struct sg_report *report;
     cJSON *root = NULL;
-    char *copy = NULL;
-    const char *end = NULL, *text;
-    size_t at;
+    const char *why = NULL;
+    size_t at = 0;
     bool have_outcome = false;
     int rc;
 
@@ -462,24 +462,27 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
                           SG_REVIEW_MAX_BYTES);
         goto out;
     }
-    if (sg_json_defuse_nul(body, len, &copy) < 0) {
-        rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    rc = sg_json_parse(body, len, sg_pod_unread_keys, &root, &at, &why);
+    while (rc == 0 && at < len &&
+           (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
+        at++;
+    if (rc == SG_ERR_NOMEM) {
+        rc = sg_error_set(err, rc, "out of memory");
         goto out;
     }
-    text = copy != NULL ? copy : body;
-    /* cJSON's own trailing-data check wants a NUL inside `len`; check the
-     * tail here instead, so a body with bytes after the object is refused. */
-    root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    at = end != NULL ? (size_t)(end - text) : 0;
-    while (root != NULL && at < len &&
-           (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
-        at++;
-    if (root == NULL || at != len) {
+    if (rc == SG_ERR_LIMIT) {
+        rc = sg_error_set(err, SG_ERR_INVALID, "the body is nested more than %d deep (at byte %zu)",
+                          SG_JSON_MAX_DEPTH, at);
+        goto out;
+    }
+    if (rc < 0) {
+        rc = sg_error_set(err, SG_ERR_INVALID, "the body is not valid JSON: %s at byte %zu of %zu",
+                          why, at, len);
+        goto out;
+    }
+    if (at != len) {
         rc = sg_error_set(err, SG_ERR_INVALID,
-                          root == NULL ? "the body is not valid JSON (error at byte %zu of %zu)"
-                                       : "the body has data after the JSON object (at byte %zu "
-                                         "of %zu)",
-                          at, len);
+                          "the body has data after the JSON object (at byte %zu of %zu)", at, len);
         goto out;
     }
     rc = read_envelope(root, &env, err);
@@ -543,6 +546,5 @@ out:
     sg_report_release(&env.problems);
     sg_decision_free(d);
     cJSON_Delete(root);
-    free(copy);
     return rc;
 }

@@ -205,7 +205,7 @@ static void judge_unset(struct judge *j, const struct sg_container *c, const cha
     char brief[160];
 
     if (c->seccomp.type != SG_SECCOMP_UNSET || j->pod->seccomp.type != SG_SECCOMP_UNSET ||
-        j->pod->windows)
+        j->pod->windows || j->eff->action[SG_RULE_SECCOMP_UNSET] == SG_ACTION_ALLOW)
         return;
     snprintf(brief, sizeof(brief), "%s: no seccomp profile", subject);
     sg_report_add(j->report, SG_RULE_SECCOMP_UNSET, j->eff->action[SG_RULE_SECCOMP_UNSET],
@@ -398,7 +398,8 @@ static void judge_capabilities(struct judge *j, const struct sg_container *c, co
     sg_path_key(&j->path, "capabilities");
     sg_path_key(&j->path, "drop");
     each_capability(j, c->drop, subject, judge_dropped, &drops_all);
-    if (!drops_all && !j->pod->windows) {
+    if (!drops_all && !j->pod->windows &&
+        j->eff->action[SG_RULE_CAP_DROP_ALL] != SG_ACTION_ALLOW) {
         snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
         sg_report_add(j->report, SG_RULE_CAP_DROP_ALL, j->eff->action[SG_RULE_CAP_DROP_ALL],
                       j->path.buf, brief,
@@ -415,7 +416,8 @@ static void judge_escalation(struct judge *j, const struct sg_container *c, cons
     char brief[160];
     size_t mark;
 
-    if (c->no_escalation == 1 || j->pod->windows)
+    if (c->no_escalation == 1 || j->pod->windows ||
+        j->eff->action[SG_RULE_PRIV_ESCALATION] == SG_ACTION_ALLOW)
         return;
     mark = sg_path_key(&j->path, "securityContext");
     sg_path_key(&j->path, "allowPrivilegeEscalation");

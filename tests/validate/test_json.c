@@ -1,0 +1,229 @@
+/* test_json.c - the strict JSON reader behind every review: what it
+ * accepts and refuses (as Go's encoding/json does), NULs and surrogates,
+ * skipped keys, depth, and agreement with cJSON on real requests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "json.h"
+
+static cJSON *parse(const char *text, size_t len, const char *const *skip, int *rc)
+{
+    cJSON *out = NULL;
+    size_t end = 0;
+    const char *why = NULL;
+
+    *rc = sg_json_parse(text, len, skip, &out, &end, &why);
+    if (*rc == 0 && end != len) {
+        /* Whole-document tests: trailing whitespace only. */
+        while (end < len && strchr(" \t\r\n", text[end]) != NULL)
+            end++;
+        if (end != len) {
+            cJSON_Delete(out);
+            *rc = SG_ERR_INVALID;
+            return NULL;
+        }
+    }
+    if (*rc != 0)
+        assert_non_null(why);
+    return out;
+}
+
+static void accepts(const char *text, const char *canonical)
+{
+    int rc;
+    cJSON *v = parse(text, strlen(text), NULL, &rc);
+    char *printed;
+
+    if (rc != 0)
+        fail_msg("refused valid JSON: %s", text);
+    printed = cJSON_PrintUnformatted(v);
+    if (strcmp(printed, canonical) != 0)
+        fail_msg("%s read as %s, want %s", text, printed, canonical);
+    cJSON_free(printed);
+    cJSON_Delete(v);
+}
+
+static void refuses(const char *text, size_t len)
+{
+    int rc;
+    cJSON *v = parse(text, len ? len : strlen(text), NULL, &rc);
+
+    if (rc == 0)
+        fail_msg("accepted invalid JSON: %s", text);
+    assert_null(v);
+}
+
+static void grammar(void **state)
+{
+    (void)state;
+    accepts(" {\"a\" : [1, -0, 0.5, 1e3, 1E-2, 2.5e+2, true, false, null, \"\"]}\n",
+            "{\"a\":[1,-0,0.5,1000,0.01,250,true,false,null,\"\"]}");
+    accepts("123456789012345678", "1.2345678901234568e+17");
+    accepts("-1e308", "-1e+308");
+    accepts("1e-400", "0"); /* an underflow is 0, as in Go */
+    accepts("[[],{},[{}]]", "[[],{},[{}]]");
+    accepts("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\ud83d\\ude00\"",
+            "\"\\\" \\\\ / \\b \\f \\n \\r \\t \xC3\xA9 \xF0\x9F\x98\x80\"");
+    accepts("\"\xC3\xA9\"", "\"\xC3\xA9\"");
+
+    const char *bad[] = {
+        "",
+        " ",
+        "01",
+        "+1",
+        "1.",
+        ".5",
+        "1e",
+        "-",
+        "--1",
+        "0x10",
+        "tru",
+        "nul",
+        "NaN",
+        "Infinity",
+        "1e400",
+        "-1e400",
+        "[1,]",
+        "{\"a\":1,}",
+        "{\"a\" 1}",
+        "{a:1}",
+        "{'a':1}",
+        "[1 2]",
+        "{\"a\"}",
+        "\"abc",
+        "\"\\x\"",
+        "\"\\u12\"",
+        "\"\\u12g4\"",
+        "[",
+        "{",
+        "]",
+        "/*c*/1",
+        "[1]/",
+        "\"a\tb\"",
+        "\"a\nb\"",
+        "\"\\",
+        "{\"a\":",
+        "[true false]",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        refuses(bad[i], 0);
+}
+
+static void nul_and_surrogates_become_replacement_characters(void **state)
+{
+    (void)state;
+    accepts("\"SYS_ADMIN\\u0000x\"", "\"SYS_ADMIN\xEF\xBF\xBDx\"");
+    accepts("\"\\ud800\"", "\"\xEF\xBF\xBD\"");
+    accepts("\"\\udc00x\"", "\"\xEF\xBF\xBDx\"");
+    accepts("\"\\ud800\\u0041\"", "\"\xEF\xBF\xBD"
+                                  "A\"");
+    /* "\\u0000" is a backslash and the text u0000. */
+    accepts("\"\\\\u0000\"", "\"\\\\u0000\"");
+    /* A raw NUL byte inside a string: not a terminator. */
+    int rc;
+    cJSON *v = parse("[\"a\0b\"]", 7, NULL, &rc);
+    assert_int_equal(rc, 0);
+    assert_string_equal(v->child->valuestring, "a\xEF\xBF\xBD"
+                                               "b");
+    cJSON_Delete(v);
+}
+
+static void skipped_keys_are_checked_not_built(void **state)
+{
+    static const char *const skip[] = {"managedFields", "env", NULL};
+    const char *text = "{\"metadata\":{\"name\":\"x\",\"managedFields\":[{\"a\":[1,2,{}]}]},"
+                       "\"env\":\"v\",\"\\u0065nv\":1,\"keep\":{\"env\":[]}}";
+    int rc;
+    cJSON *v = parse(text, strlen(text), skip, &rc);
+    char *printed;
+    (void)state;
+
+    assert_int_equal(rc, 0);
+    printed = cJSON_PrintUnformatted(v);
+    /* A key written with escapes is not skipped: only keys nothing reads
+     * are on the list, so building one costs time, never a verdict. */
+    assert_string_equal(printed, "{\"metadata\":{\"name\":\"x\"},\"env\":1,\"keep\":{}}");
+    cJSON_free(printed);
+    cJSON_Delete(v);
+    /* Bad JSON inside a skipped value is still bad JSON. */
+    const char *bad = "{\"managedFields\":[1,]}";
+    assert_null(parse(bad, strlen(bad), skip, &rc));
+    assert_int_equal(rc, SG_ERR_INVALID);
+}
+
+static void depth_is_bounded(void **state)
+{
+    char *text = malloc(2 * SG_JSON_MAX_DEPTH + 4);
+    int rc;
+    cJSON *v;
+    (void)state;
+
+    for (size_t depth = SG_JSON_MAX_DEPTH; depth <= SG_JSON_MAX_DEPTH + 1; depth++) {
+        memset(text, '[', depth);
+        memset(text + depth, ']', depth);
+        v = parse(text, 2 * depth, NULL, &rc);
+        if (depth == SG_JSON_MAX_DEPTH) {
+            assert_int_equal(rc, 0);
+            cJSON_Delete(v);
+        } else {
+            assert_int_equal(rc, SG_ERR_LIMIT);
+        }
+    }
+    free(text);
+}
+
+/* Every review fixture reads as cJSON reads it. */
+static void agrees_with_cjson_on_requests(void **state)
+{
+    const char *dir = getenv("SG_REVIEW_FIXTURES");
+    const char *names[] = {"pod-unconfined",    "pod-missing-profile", "pod-capabilities",
+                           "deployment-create", "cronjob-privileged",  "pod-privileged-debug"};
+    (void)state;
+
+    if (dir == NULL)
+        skip();
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[4096], *text;
+        FILE *f;
+        long n;
+        int rc;
+        snprintf(path, sizeof(path), "%s/%s.json", dir, names[i]);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        text = malloc((size_t)n + 1);
+        assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+        text[n] = '\0';
+        fclose(f);
+        cJSON *ours = parse(text, (size_t)n, NULL, &rc), *theirs = cJSON_Parse(text);
+        assert_int_equal(rc, 0);
+        assert_non_null(theirs);
+        if (!cJSON_Compare(ours, theirs, true))
+            fail_msg("%s reads differently from cJSON", path);
+        cJSON_Delete(ours);
+        cJSON_Delete(theirs);
+        free(text);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(grammar),
+        cmocka_unit_test(nul_and_surrogates_become_replacement_characters),
+        cmocka_unit_test(skipped_keys_are_checked_not_built),
+        cmocka_unit_test(depth_is_bounded),
+        cmocka_unit_test(agrees_with_cjson_on_requests),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
