@@ -1,7 +1,10 @@
 /* review_bench.c - what one decision costs, against what cJSON alone takes
  * to parse and print the same AdmissionReview, measured in the same run.
  *
- *   review_bench POLICY REVIEW_JSON [ROUNDS] [ITERATIONS]
+ *   review_bench [--arena] POLICY REVIEW_JSON [ROUNDS] [ITERATIONS]
+ *
+ * --arena puts cJSON's allocations on the server's per-thread arena
+ * (server/arena.h) around each sg_review, as `serve` does.
  *
  * Each round times ITERATIONS of (a) cJSON_ParseWithLength +
  * cJSON_PrintUnformatted + free of the body, and (b) sg_review of the body
@@ -14,8 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "policy.h"
 #include "review.h"
+
+static int use_arena;
 
 static double cpu_seconds(void)
 {
@@ -81,9 +87,13 @@ static double time_review(const struct sg_policy *p, const char *body, size_t le
     for (int i = 0; i < iterations; i++) {
         struct sg_decision *d = NULL;
         struct sg_error err;
+        if (use_arena)
+            sg_arena_begin();
         if (sg_review(p, SG_REVIEW_VALIDATE, body, len, &d, &err) != 0)
             exit(1);
         sg_decision_free(d);
+        if (use_arena)
+            sg_arena_end();
     }
     return (cpu_seconds() - start) / iterations;
 }
@@ -97,8 +107,15 @@ int main(int argc, char **argv)
     int rounds, iterations;
     double *a, *b, *r;
 
+    if (argc > 1 && strcmp(argv[1], "--arena") == 0) {
+        if (sg_arena_install() != 0)
+            return 1;
+        use_arena = 1;
+        argv++;
+        argc--;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: review_bench POLICY REVIEW_JSON [ROUNDS] [ITERATIONS]\n");
+        fprintf(stderr, "usage: review_bench [--arena] POLICY REVIEW_JSON [ROUNDS] [ITERATIONS]\n");
         return 2;
     }
     rounds = argc > 3 ? atoi(argv[3]) : 15;

@@ -67,17 +67,32 @@ void sg_buf_addc(struct sg_buf *b, char c)
 void sg_buf_addf(struct sg_buf *b, const char *fmt, ...)
 {
     va_list ap;
+    size_t room;
     int n;
 
     if (b->failed)
         return;
+    /* Format straight into the free space; only when the text does not
+     * fit, grow and format again. */
+    room = b->cap > b->len ? b->cap - b->len : 0;
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
     va_end(ap);
-    if (n < 0 || !reserve(b, (size_t)n)) {
+    if (n < 0) {
         b->failed = true;
         return;
     }
+    if ((size_t)n < room) {
+        if (n > 0 && (size_t)n > b->max - b->len) {
+            b->data[b->len] = '\0';
+            b->failed = true;
+            return;
+        }
+        b->len += (size_t)n;
+        return;
+    }
+    if (!reserve(b, (size_t)n))
+        return;
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,7 @@ struct reader {
     const char *const *skip;
     size_t n_skip;
     size_t skip_len[MAX_SKIP];
+    uint64_t skip_by_first[128]; /* bit i: skip[i] starts with this byte */
     int rc;
     const char *why; /* what is wrong at p, for messages */
 };
@@ -528,11 +530,18 @@ static bool read_word(struct reader *r, const char *word)
 
 static bool skipped_key(const struct reader *r, const char *raw, size_t len, bool escaped)
 {
-    if (escaped)
+    uint64_t candidates;
+
+    if (escaped || len == 0 || (unsigned char)raw[0] >= 128)
         return false;
-    for (size_t i = 0; i < r->n_skip; i++) {
-        if (r->skip_len[i] == len && r->skip[i][0] == raw[0] && memcmp(r->skip[i], raw, len) == 0)
+    /* Every key is looked up, so only the entries sharing its first byte
+     * are compared. */
+    candidates = r->skip_by_first[(unsigned char)raw[0]];
+    while (candidates != 0) {
+        size_t i = (size_t)__builtin_ctzll(candidates);
+        if (r->skip_len[i] == len && memcmp(r->skip[i], raw, len) == 0)
             return true;
+        candidates &= candidates - 1;
     }
     return false;
 }
@@ -683,7 +692,10 @@ int sg_json_parse(const char *text, size_t len, const char *const *skip, cJSON *
 
     *out = NULL;
     while (skip != NULL && skip[r.n_skip] != NULL && r.n_skip < MAX_SKIP) {
+        unsigned char first = (unsigned char)skip[r.n_skip][0];
         r.skip_len[r.n_skip] = strlen(skip[r.n_skip]);
+        if (first < 128)
+            r.skip_by_first[first] |= UINT64_C(1) << r.n_skip;
         r.n_skip++;
     }
     ok = read_value(&r, 0, &root);

@@ -13,25 +13,19 @@ void sg_report_init(struct sg_report *r)
 
 void sg_report_release(struct sg_report *r)
 {
-    for (size_t i = 0; i < r->n; i++) {
-        free(r->items[i].path);
-        free(r->items[i].message);
-        free(r->items[i].brief);
-    }
+    for (size_t i = 0; i < r->n; i++)
+        free(r->items[i].path); /* one block with message and brief */
     free(r->items);
     sg_report_init(r);
 }
 
-/* Cuts a string at `max` bytes without splitting a UTF-8 sequence. */
-static void cut_utf8(char *s, size_t max)
+/* Writes " [id]" and a NUL at `at`; returns the byte after the NUL. */
+static char *append_id(char *at, const char *id, size_t id_len)
 {
-    size_t len = strlen(s);
-
-    if (len <= max)
-        return;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    s[max] = '\0';
+    memcpy(at, " [", 2);
+    memcpy(at + 2, id, id_len);
+    memcpy(at + 2 + id_len, "]", 2);
+    return at + id_len + 4;
 }
 
 void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action, const char *path,
@@ -39,9 +33,11 @@ void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action
 {
     struct sg_violation v = {.rule = rule, .action = action};
     char text[SG_MESSAGE_MAX];
-    char tail[64];
-    size_t tail_len, brief_len;
+    const char *id = sg_rule_id(rule);
+    size_t path_len, text_len, id_len, brief_len;
+    char *block, *at;
     va_list ap;
+    int n;
 
     if (action == SG_ACTION_ALLOW)
         return;
@@ -62,27 +58,38 @@ void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action
         r->cap = cap;
     }
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    n = vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    snprintf(tail, sizeof(tail), " [%s]", sg_rule_id(rule));
-    tail_len = strlen(tail);
-
-    v.path = strdup(path);
-    v.message = malloc(strlen(path) + strlen(text) + tail_len + 3);
+    text_len = n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
+    path_len = strlen(path);
+    id_len = strlen(id);
+    /* The rule id stays whole in the brief; the description gives way. */
     brief_len = strlen(brief);
-    v.brief = malloc(brief_len + tail_len + 1);
-    if (v.path == NULL || v.message == NULL || v.brief == NULL) {
-        free(v.path);
-        free(v.message);
-        free(v.brief);
+    if (brief_len > SG_WARNING_MAX - id_len - 3) {
+        brief_len = SG_WARNING_MAX - id_len - 3;
+        while (brief_len > 0 && ((unsigned char)brief[brief_len] & 0xC0) == 0x80)
+            brief_len--;
+    }
+    /* One block: path, "path: text [id]", "brief [id]". */
+    block = malloc(path_len + 1 + path_len + 2 + text_len + id_len + 4 + brief_len + id_len + 4);
+    if (block == NULL) {
         r->nomem = true;
         return;
     }
-    sprintf(v.message, "%s: %s%s", path, text, tail);
-    /* The rule id stays whole; the description gives way. */
-    memcpy(v.brief, brief, brief_len + 1);
-    cut_utf8(v.brief, SG_WARNING_MAX - tail_len);
-    strcat(v.brief, tail);
+    v.path = block;
+    memcpy(block, path, path_len + 1);
+    at = v.message = block + path_len + 1;
+    memcpy(at, path, path_len);
+    at += path_len;
+    memcpy(at, ": ", 2);
+    at += 2;
+    memcpy(at, text, text_len);
+    at += text_len;
+    at = append_id(at, id, id_len);
+    v.brief = at;
+    memcpy(at, brief, brief_len);
+    at = append_id(at + brief_len, id, id_len);
+    (void)at;
     r->items[r->n++] = v;
 }
 

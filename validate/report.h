@@ -18,9 +18,10 @@
 struct sg_violation {
     enum sg_rule rule;
     enum sg_action action;
-    char *path;    /* "spec.containers[0].securityContext.privileged" */
+    char *path;    /* "spec.containers[0].securityContext.privileged"; owns the
+                    * one allocation that also holds message and brief */
     char *message; /* "<path>: <what>; <fix> [rule]" */
-    char *brief;   /* at most SG_WARNING_MAX bytes */
+    char *brief;   /* "<brief> [rule]", at most SG_WARNING_MAX bytes */
 };
 
 struct sg_report {

@@ -325,8 +325,13 @@ static void write_audit(struct sg_buf *b, const struct sg_report *report,
     sg_buf_init(&v, AUDIT_VALUE_MAX);
     for (size_t i = 0; i < report->n; i++) {
         const struct sg_violation *x = &report->items[i];
-        sg_buf_addf(&v, "%s%s: %s %s", i ? "; " : "", sg_action_name(x->action),
-                    sg_rule_id(x->rule), x->path);
+        if (i > 0)
+            sg_buf_adds(&v, "; ");
+        sg_buf_adds(&v, sg_action_name(x->action));
+        sg_buf_adds(&v, ": ");
+        sg_buf_adds(&v, sg_rule_id(x->rule));
+        sg_buf_addc(&v, ' ');
+        sg_buf_adds(&v, x->path);
     }
     if (sg_buf_failed(&v)) {
         v.failed = false;
