@@ -21,6 +21,11 @@
 #define POLICY_MAX_OVERRIDES 256
 #define POLICY_MAX_STRING    1024 /* bytes in a glob or name */
 #define POLICY_DUMP_MAX      (4 * 1024 * 1024)
+/* Bytes the list entries of a policy may hold, counted with aliases
+ * expanded (a few KiB of YAML can name one anchored list from every
+ * override, and would hold GiB) plus a pointer each. An eighth of a file:
+ * its dump (at most 4 bytes per byte held, plus the keys) still reads back. */
+#define POLICY_MAX_HELD (SG_POLICY_MAX_BYTES / 8)
 
 struct strlist {
     char **items;
@@ -167,6 +172,7 @@ struct reader {
     const char *name;
     yaml_document_t *doc;
     struct sg_error *err;
+    size_t held; /* bytes of list entries read so far; see POLICY_MAX_HELD */
 };
 
 static int fail_at(struct reader *r, const yaml_node_t *node, const char *fmt, ...)
@@ -295,6 +301,12 @@ static int read_string_list(struct reader *r, yaml_node_t *node, const char *wha
             return rc;
         if (value[0] == '\0')
             return fail_at(r, item, "an entry of %s is empty", what);
+        r->held += strlen(value) + sizeof(char *);
+        if (r->held > POLICY_MAX_HELD)
+            return fail_at(r, item,
+                           "the policy's lists hold more than %d bytes once aliases are "
+                           "expanded",
+                           POLICY_MAX_HELD);
         if (check != NULL) {
             rc = check(r, item, value, ctx);
             if (rc < 0)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,6 +252,23 @@ static void dump_escapes_what_yaml_would_not_read_back(void **state)
     sg_policy_free(q);
 }
 
+/* One anchored list named from many places is counted every time: a few
+ * KiB of aliases cannot make a policy that holds megabytes. */
+static void aliases_are_bounded(void **state)
+{
+    size_t cap = 16 * 1024, o;
+    char *yaml = malloc(cap);
+    (void)state;
+
+    assert_non_null(yaml);
+    o = (size_t)snprintf(yaml, cap, "exemptions:\n  namespaces: &l [&s %0500d", 0);
+    for (int i = 1; i < 1000; i++)
+        o += (size_t)snprintf(yaml + o, cap - o, ", *s");
+    snprintf(yaml + o, cap - o, "]\n  usernames: *l\n  groups: *l\n  runtimeClasses: *l\n");
+    parse_fails(yaml, "once aliases are expanded");
+    free(yaml);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +279,7 @@ int main(void)
         cmocka_unit_test(exemptions_match_exact_or_glob),
         cmocka_unit_test(dump_reads_back_to_the_same_policy),
         cmocka_unit_test(dump_escapes_what_yaml_would_not_read_back),
+        cmocka_unit_test(aliases_are_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
