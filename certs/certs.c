@@ -1,6 +1,7 @@
 /* certs.c - see certs.h. OpenSSL 3 EVP and X509 calls only: no deprecated
  * RSA_ or EC_KEY_ functions, no `openssl` child process. */
 #include "certs.h"
+#include "file.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -123,7 +124,7 @@ static int asn1_to_unix(const ASN1_TIME *t, long long *out)
     return 0;
 }
 
-static void format_time(long long t, char *buf, size_t len)
+void sg_certs_format_time(long long t, char *buf, size_t len)
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -351,53 +352,10 @@ static char *join_sans(const struct san_set *s)
 
 /* ---- reading PEM ------------------------------------------------------ */
 
-/* Reads the whole file into a NUL-terminated buffer the caller frees. */
+/* Reads a PEM file, bounded by SG_CERTS_PEM_MAX. */
 static int read_file(const char *path, char **out, size_t *out_len, struct sg_error *err)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    ssize_t n;
-    int fd = -1, rc;
-
-    *out = NULL;
-    *out_len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = sg_error_set(err, SG_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    buf = malloc(SG_CERTS_PEM_MAX + 1);
-    if (buf == NULL) {
-        rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory reading '%s'", path);
-        goto out;
-    }
-    /* Read one byte past the limit to tell "exactly the limit" from "over". */
-    for (;;) {
-        n = read(fd, buf + len, SG_CERTS_PEM_MAX + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = sg_error_set(err, SG_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > SG_CERTS_PEM_MAX) {
-            rc = sg_error_set(err, SG_ERR_LIMIT, "'%s' is over %d bytes", path, SG_CERTS_PEM_MAX);
-            goto out;
-        }
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    buf = NULL;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return rc;
+    return sg_file_read(path, SG_CERTS_PEM_MAX, out, out_len, NULL, err);
 }
 
 /* Parses every certificate in the PEM. *leaf gets the first (owned by the
@@ -834,7 +792,7 @@ static int load_ca(const char *cert_path, const char *key_path, X509 **ca, EVP_P
     }
     if (asn1_to_unix(X509_get0_notAfter(x), &not_after) != 0 ||
         not_after <= (long long)time(NULL)) {
-        format_time(not_after, when, sizeof(when));
+        sg_certs_format_time(not_after, when, sizeof(when));
         sg_error_set(err, rc, "CA certificate '%s' expired on %s", cert_path, when);
         goto out;
     }

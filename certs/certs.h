@@ -116,4 +116,7 @@ bool sg_certs_is_dns_label(const char *s); /* DNS-1123 label */
 bool sg_certs_is_dns_name(const char *s);  /* DNS-1123 subdomain, optional "*.", not an IP */
 bool sg_certs_is_ip(const char *s);        /* IPv4 or IPv6 (inet_pton) */
 
+/* Writes Unix time `t` as "2026-11-28T19:48:00Z" (UTC) into buf. */
+void sg_certs_format_time(long long t, char *buf, size_t len);
+
 #endif

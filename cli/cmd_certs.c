@@ -249,15 +249,6 @@ static int parse_args(int argc, char **argv, struct certs_args *a)
     return 0;
 }
 
-static void format_time(long long t, char *buf, size_t len)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, len, "%lld", t);
-}
-
 int sg_cmd_certs(int argc, char **argv)
 {
     struct certs_args args;
@@ -289,8 +280,8 @@ int sg_cmd_certs(int argc, char **argv)
     }
 
     dir = args.opts.out_dir;
-    format_time(res.ca_not_after, ca_until, sizeof(ca_until));
-    format_time(res.tls_not_after, tls_until, sizeof(tls_until));
+    sg_certs_format_time(res.ca_not_after, ca_until, sizeof(ca_until));
+    sg_certs_format_time(res.tls_not_after, tls_until, sizeof(tls_until));
     if (args.opts.key_type == SG_CERTS_KEY_RSA)
         snprintf(key_desc, sizeof(key_desc), "RSA %d-bit", args.opts.rsa_bits);
     else

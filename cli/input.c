@@ -6,13 +6,16 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "policy.h"
 
-int sg_input_read(const char *path, size_t max, char **out, size_t *len, struct sg_error *err)
+/* Reads a stream (stdin, a pipe) to its end, bounded by max. */
+static int read_stream(const char *path, bool is_stdin, size_t max, char **out, size_t *len,
+                       struct sg_error *err)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
     const char *shown = is_stdin ? "standard input" : path;
     size_t used = 0, cap = 64 * 1024;
     char *buf = NULL, *grown;
@@ -67,6 +70,18 @@ out:
     if (!is_stdin)
         close(fd);
     return rc;
+}
+
+int sg_input_read(const char *path, size_t max, char **out, size_t *len, struct sg_error *err)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    struct stat st;
+
+    /* Regular files as every part reads them; standard input, pipes and
+     * process substitutions (`check <(kubectl get ...)`) as a stream. */
+    if (!is_stdin && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return sg_file_read(path, max, out, len, NULL, err);
+    return read_stream(path, is_stdin, max, out, len, err);
 }
 
 int sg_input_policy(const char *path, struct sg_policy **out, struct sg_error *err)

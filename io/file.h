@@ -1,5 +1,5 @@
-/* file.h - reading the files the server watches (policy, certificate, key,
- * client CA) and telling when one has changed on disk.
+/* file.h - reading the files the parts read (policy, certificates, keys,
+ * manifests), bounded, and telling when one has changed on disk.
  *
  * Kubernetes updates a mounted ConfigMap or Secret by writing a new
  * directory and renaming the `..data` symlink over the old one, so a file's
