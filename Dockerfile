@@ -8,7 +8,7 @@
 
 # The build dependencies, in a stage of their own: it is rebuilt when the
 # package lists change, not on every source edit. (.dockerignore leaves out
-# scripts/deps/deploy.txt: buildah and podman are not build inputs.)
+# scripts/deps/test/: what tests and benchmarks need is no build input.)
 FROM debian:bookworm-slim AS deps
 # On the build stages too, so scripts/image can prune their old layers.
 LABEL org.opencontainers.image.title="seccomp-guard"
