@@ -629,6 +629,46 @@ static int top_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value, v
                    key);
 }
 
+/* What the lists of a parsed policy count towards POLICY_MAX_HELD, entry by
+ * entry as its dump writes them (defaults spelt out, allowedAdd as the
+ * names of its mask): the count the dump meets when it is read back. */
+static size_t strlist_held(const struct strlist *l)
+{
+    size_t held = 0;
+
+    for (size_t i = 0; i < l->n; i++)
+        held += strlen(l->items[i]) + sizeof(char *);
+    return held;
+}
+
+static size_t settings_held(const struct settings *s)
+{
+    size_t held = strlist_held(&s->localhost_globs);
+
+    for (int cap = 0; s->allowed_add_set && cap <= SG_CAP_ALL; cap++) {
+        if (s->allowed_add & sg_cap_bit(cap))
+            held += strlen(sg_cap_name(cap)) + sizeof(char *);
+    }
+    for (size_t i = 0; i < s->n_default_drop; i++)
+        held += strlen(sg_cap_name(s->default_drop[i])) + sizeof(char *);
+    return held;
+}
+
+static size_t match_held(const struct match *m)
+{
+    return strlist_held(&m->namespaces) + strlist_held(&m->usernames) + strlist_held(&m->groups) +
+           strlist_held(&m->runtime_classes);
+}
+
+static size_t policy_held(const struct sg_policy *p)
+{
+    size_t held = settings_held(&p->base) + match_held(&p->exemptions);
+
+    for (size_t i = 0; i < p->n_overrides; i++)
+        held += settings_held(&p->overrides[i].settings) + match_held(&p->overrides[i].match);
+    return held;
+}
+
 int sg_policy_default(struct sg_policy **out, struct sg_error *err)
 {
     struct sg_policy *p;
@@ -711,6 +751,15 @@ int sg_policy_parse(const char *name, const char *yaml, size_t len, struct sg_po
             rc = read_mapping(&r, root, "the policy", top_key, p);
             if (rc < 0)
                 goto out;
+            /* The defaults the file left alone count too: its dump spells
+             * them out. */
+            if (policy_held(p) > POLICY_MAX_HELD) {
+                rc = sg_error_set(err, SG_ERR_INVALID,
+                                  "%s: the policy's lists hold more than %d bytes once aliases "
+                                  "are expanded",
+                                  name, POLICY_MAX_HELD);
+                goto out;
+            }
         }
     }
     *out = p;
