@@ -11,7 +11,10 @@
  *   - a patch is a JSON array of "add" operations that applies to
  *     request.object (sg_patch_apply), and the patched object, reviewed
  *     again in mutate mode, gets no patch (docs/policy.md: "Mutating a
- *     mutated object gives no patch"). */
+ *     mutated object gives no patch");
+ *   - sg_json_parse, the body reader, builds the tree cJSON builds
+ *     wherever both read the text (see check_json_reader). */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,18 +67,65 @@ static char *b64_decode(const char *s)
     return out;
 }
 
-/* The body as sg_review reads it (escaped NULs defused), or NULL when
- * cJSON cannot read it (a reader of review bodies stricter or kinder than
- * cJSON may take what cJSON does not: then the patch is not re-checked). */
+/* The body as sg_review reads it, every member built. */
 static cJSON *parse_body(const uint8_t *data, size_t size)
 {
-    char *copy = NULL;
-    cJSON *root;
+    cJSON *root = NULL;
+    const char *why = NULL;
+    size_t end = 0;
 
-    FUZZ_CHECK(sg_json_defuse_nul((const char *)data, size, &copy) == 0, "out of memory");
-    root = cJSON_ParseWithLength(copy != NULL ? copy : (const char *)data, size);
-    free(copy);
+    FUZZ_CHECK(sg_json_parse((const char *)data, size, NULL, &root, &end, &why) == 0,
+               "sg_review read a body sg_json_parse does not: %s at byte %zu", why ? why : "", end);
     return root;
+}
+
+/* A run of number characters longer than cJSON's 63-byte number buffer,
+ * which cuts such a number short. */
+static bool long_number(const uint8_t *data, size_t size)
+{
+    size_t run = 0;
+
+    for (size_t i = 0; i < size; i++) {
+        bool num = (data[i] >= '0' && data[i] <= '9') || data[i] == '.' || data[i] == 'e' ||
+                   data[i] == 'E' || data[i] == '+' || data[i] == '-';
+        run = num ? run + 1 : 0;
+        if (run > 60)
+            return true;
+    }
+    return false;
+}
+
+/* sg_json_parse against cJSON: where both read the text (cJSON after
+ * escaped NULs are defused; a raw NUL or a long number, which cJSON reads
+ * short, left out) and end at the same byte, they build the same tree. */
+static void check_json_reader(const uint8_t *data, size_t size)
+{
+    cJSON *ours = NULL, *ref;
+    const char *why = NULL, *text, *ref_end = NULL;
+    char *copy = NULL;
+    size_t end = 0;
+
+    if (memchr(data, '\0', size) != NULL || long_number(data, size) ||
+        sg_json_parse((const char *)data, size, NULL, &ours, &end, &why) != 0)
+        return;
+    FUZZ_CHECK(sg_json_defuse_nul((const char *)data, size, &copy) == 0, "out of memory");
+    text = copy != NULL ? copy : (const char *)data;
+    ref = cJSON_ParseWithLengthOpts(text, size, &ref_end, false);
+    /* cJSON also takes leading zeros ("0096" as 96, where JSON reads 0 and
+     * then junk): compare only when both read the same bytes. */
+    if (ref != NULL && (size_t)(ref_end - text) == end) {
+        /* Printed, not cJSON_Compare: that pairs a key given twice with its
+         * first occurrence only. */
+        char *a = cJSON_PrintUnformatted(ours), *b = cJSON_PrintUnformatted(ref);
+        FUZZ_CHECK(a != NULL && b != NULL, "out of memory");
+        FUZZ_CHECK(strcmp(a, b) == 0,
+                   "sg_json_parse and cJSON read the text differently\nours:  %s\ncJSON: %s", a, b);
+        cJSON_free(a);
+        cJSON_free(b);
+    }
+    cJSON_Delete(ref);
+    cJSON_Delete(ours);
+    free(copy);
 }
 
 /* Applies the response's patch to request.object, then reviews the patched
@@ -106,12 +156,6 @@ static void check_patch(const char *patch_b64, const uint8_t *data, size_t size)
         strcpy(patch.ops[patch.n].path, path->valuestring);
         patch.ops[patch.n].value = cJSON_Duplicate(value, true);
         patch.n++;
-    }
-    if (root == NULL) {
-        sg_patch_release(&patch);
-        cJSON_Delete(ops);
-        free(text);
-        return;
     }
     object = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "request"),
                                               "object");
@@ -177,6 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size > FUZZ_REVIEW_MAX)
         size = FUZZ_REVIEW_MAX;
+    check_json_reader(data, size);
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
         struct sg_decision *d = NULL;
         struct sg_error err;
