@@ -70,8 +70,8 @@ enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct
  * SG_ERR_INVALID (not JSON), SG_ERR_LIMIT (nested deeper than
  * SG_JSON_MAX_DEPTH) or SG_ERR_NOMEM, with *end the offset of the error and
  * *why (may be NULL) a static phrase saying what is wrong there. */
-int sg_json_parse(const char *text, size_t len, const char *const *skip, cJSON **out,
-                  size_t *end, const char **why);
+int sg_json_parse(const char *text, size_t len, const char *const *skip, cJSON **out, size_t *end,
+                  const char **why);
 
 /* cJSON ends strings at a NUL, so "SYS_ADMIN\u0000x" would read as
  * "SYS_ADMIN" while the cluster sees another string. This turns every

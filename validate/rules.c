@@ -398,8 +398,7 @@ static void judge_capabilities(struct judge *j, const struct sg_container *c, co
     sg_path_key(&j->path, "capabilities");
     sg_path_key(&j->path, "drop");
     each_capability(j, c->drop, subject, judge_dropped, &drops_all);
-    if (!drops_all && !j->pod->windows &&
-        j->eff->action[SG_RULE_CAP_DROP_ALL] != SG_ACTION_ALLOW) {
+    if (!drops_all && !j->pod->windows && j->eff->action[SG_RULE_CAP_DROP_ALL] != SG_ACTION_ALLOW) {
         snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
         sg_report_add(j->report, SG_RULE_CAP_DROP_ALL, j->eff->action[SG_RULE_CAP_DROP_ALL],
                       j->path.buf, brief,
