@@ -215,6 +215,7 @@ void sg_log_decision(struct sg_log *log, const char *endpoint, const struct sg_d
     line_raw(&l, "]", 1);
     line_key(&l, "patched");
     line_lit(&l, sg_decision_patched(d) ? "true" : "false");
+    line_kv(&l, "injected", sg_decision_injected(d));
     line_key(&l, "latency_us");
     line_uint(&l, latency_us, 1);
     line_write(log, log->decision_fd, &l);

@@ -73,6 +73,11 @@ def test_mutate_patch_applies_and_then_validates():
     obj = jsonpatch.apply_patch(rev["request"]["object"], patch)
     check(obj["spec"]["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault",
           "patched pod: %r" % obj["spec"])
+    logged = [d for d in srv.decisions() if d.get("uid") == "mutate-1"]
+    check(len(logged) == 1 and logged[0]["patched"] is True and
+          logged[0]["injected"] == r["auditAnnotations"]["injected"] ==
+          "seccompProfile=RuntimeDefault",
+          "the log line and the audit annotation say what was injected: %r" % logged)
     rev2 = review(obj["spec"], uid="mutate-2")
     out2 = ask("/validate", rev2)
     check(out2["response"]["allowed"] is True and not out2["response"].get("warnings"),
