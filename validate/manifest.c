@@ -876,10 +876,16 @@ static int emit_value(yaml_emitter_t *e, const cJSON *v, int depth)
         return emit_scalar(e, "false", false);
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) <= SAFE_INTEGER)
+        if (d == floor(d) && fabs(d) <= SAFE_INTEGER) {
             snprintf(num, sizeof(num), "%.0f", d);
-        else
+        } else {
             snprintf(num, sizeof(num), "%.17g", d);
+            /* An integral double between 2^53 and 1e17 prints as bare
+             * digits, which read back as an integer too big to be exact
+             * (refused); ".0" keeps it the float it is. */
+            if (strspn(num, "-0123456789") == strlen(num))
+                memcpy(num + strlen(num), ".0", 3);
+        }
         return emit_scalar(e, num, false);
     }
     return emit_scalar(e, "null", false);

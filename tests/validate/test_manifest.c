@@ -237,10 +237,12 @@ static void json_streams(void **state)
 
 static void writes_yaml_that_reads_back_the_same(void **state)
 {
-    const char *json = "{\"s\":[\"yes\",\"0777\",\"null\",\"\",\"<<\",\"1e3\",\"a: b\",\"- x\","
-                       "\"#c\",\"on\",\"12:30\",\"multi\\nline\",\"\\u00e9t\\u00e9\"],"
-                       "\"n\":[1,-2.5,1e20,0],\"b\":[true,false,null],\"o\":{\"yes\":{}},"
-                       "\"e\":[]}";
+    const char *json =
+        "{\"s\":[\"yes\",\"0777\",\"null\",\"\",\"<<\",\"1e3\",\"a: b\",\"- x\","
+        "\"#c\",\"on\",\"12:30\",\"multi\\nline\",\"\\u00e9t\\u00e9\"],"
+        "\"n\":[1,-2.5,1e20,0,90071992547409940,-9007199254740994],\"b\":[true,false,null],"
+        "\"o\":{\"yes\":{}},"
+        "\"e\":[]}";
     cJSON *in = cJSON_Parse(json), *out;
     struct sg_buf b;
     (void)state;
