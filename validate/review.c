@@ -17,8 +17,8 @@
 #include "json.h"
 #include "pod.h"
 
-#define MAX_GROUPS        256 /* userInfo.groups read for exemptions */
-#define MAX_WARNINGS      20  /* warnings in one response; then a count */
+#define MAX_GROUPS        1024 /* userInfo.groups read; more is denied, not guessed */
+#define MAX_WARNINGS      20   /* warnings in one response; then a count */
 #define MAX_RESPONSE      (1024 * 1024)
 #define AUDIT_VALUE_MAX   4096 /* bytes in one audit annotation value */
 #define MESSAGE_MAX_BYTES (64 * 1024)
