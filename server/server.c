@@ -587,7 +587,7 @@ static int on_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca
     return 0;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct sg_server *s = cls;
     char msg[512];

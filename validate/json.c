@@ -198,33 +198,6 @@ void sg_json_write_string(struct sg_buf *b, const char *s)
     sg_buf_addc(b, '"');
 }
 
-int sg_json_defuse_nul(const char *text, size_t len, char **copy)
-{
-    static const char nul[] = "\\u0000";
-    const char *hit = memmem(text, len, nul, 6);
-    char *out;
-
-    *copy = NULL;
-    if (hit == NULL)
-        return 0;
-    out = malloc(len + 1);
-    if (out == NULL)
-        return SG_ERR_NOMEM;
-    memcpy(out, text, len);
-    out[len] = '\0';
-    for (char *p = out + (hit - text); p != NULL;
-         p = memmem(p + 1, len - (size_t)(p + 1 - out), nul, 6)) {
-        size_t backslashes = 0;
-        /* "\\\\u0000" is an escaped backslash and the text u0000. */
-        while (p - backslashes > out && p[-(ptrdiff_t)backslashes - 1] == '\\')
-            backslashes++;
-        if (backslashes % 2 == 0)
-            memcpy(p, "\\ufffd", 6);
-    }
-    *copy = out;
-    return 0;
-}
-
 /* ---- a strict JSON reader that builds cJSON trees ---------------------- */
 
 #define MAX_SKIP 64 /* keys in a skip list */
@@ -233,6 +206,7 @@ struct reader {
     const char *p;   /* next byte */
     const char *end; /* one past the last byte */
     const char *const *skip;
+    bool unique_keys, exact_integers;
     size_t n_skip;
     size_t skip_len[MAX_SKIP];
     uint64_t skip_by_first[128]; /* bit i: skip[i] starts with this byte */
@@ -321,14 +295,52 @@ static size_t put_utf8(char *out, unsigned long cp)
 /* Scans a string starting at the opening quote. Sets *raw and *raw_len to the
  * bytes between the quotes and *escaped when there is a backslash (or a
  * NUL) to undo; leaves r->p after the closing quote. */
-/* Bytes that end a plain run inside a string: the quote, the backslash
- * and the control characters. */
+/* Bytes that end a plain run inside a string: the quote, the backslash,
+ * the control characters, and the bytes that start or continue a UTF-8
+ * sequence (filled in by init_string_special). */
 static const unsigned char string_special[256] = {
-    [0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,  [5] = 1,   [6] = 1,    [7] = 1,  [8] = 1,
-    [9] = 1,  [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1,  [15] = 1,   [16] = 1, [17] = 1,
-    [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,  [24] = 1,   [25] = 1, [26] = 1,
-    [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1,
+    [0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,   [5] = 1,    [6] = 1,
+    [7] = 1,  [8] = 1,  [9] = 1,  [10] = 1, [11] = 1,  [12] = 1,   [13] = 1,
+    [14] = 1, [15] = 1, [16] = 1, [17] = 1, [18] = 1,  [19] = 1,   [20] = 1,
+    [21] = 1, [22] = 1, [23] = 1, [24] = 1, [25] = 1,  [26] = 1,   [27] = 1,
+    [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
 };
+
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 when the
+ * byte there starts none (overlong forms, surrogates and code points past
+ * U+10FFFF included), as Go's utf8.DecodeRune judges it. */
+static size_t utf8_length(const char *s, const char *end)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned long cp;
+    size_t n;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        n = 2;
+        cp = p[0] & 0x1Fu;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        n = 3;
+        cp = p[0] & 0x0Fu;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        n = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - s) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
 
 static bool scan_string(struct reader *r, const char **raw, size_t *raw_len, bool *escaped)
 {
@@ -358,6 +370,13 @@ static bool scan_string(struct reader *r, const char **raw, size_t *raw_len, boo
             p++;
             continue;
         }
+        if (c >= 0x80) {
+            size_t n = utf8_length(p, r->end);
+            if (n == 0)
+                *escaped = true; /* invalid UTF-8 becomes U+FFFD when copied */
+            p += n ? n : 1;
+            continue;
+        }
         if (c == '\\') {
             *escaped = true;
             c = p + 1 < r->end ? (unsigned char)p[1] : 0;
@@ -381,7 +400,8 @@ static bool scan_string(struct reader *r, const char **raw, size_t *raw_len, boo
 /* Copies a scanned string, undoing escapes, through cJSON's allocator. */
 static char *copy_string(struct reader *r, const char *raw, size_t len, bool escaped)
 {
-    /* Escapes only shrink, but a raw NUL byte grows into U+FFFD's three. */
+    /* Escapes only shrink, but a raw NUL or an invalid UTF-8 byte grows
+     * into U+FFFD's three. */
     char *out = cJSON_malloc(escaped ? len * 3 + 1 : len + 1);
     size_t o = 0;
 
@@ -399,6 +419,18 @@ static char *copy_string(struct reader *r, const char *raw, size_t len, bool esc
         if (c == '\0') {
             o += put_utf8(out + o, 0xFFFD);
             i++;
+            continue;
+        }
+        if ((unsigned char)c >= 0x80) {
+            size_t n = utf8_length(raw + i, raw + len);
+            if (n == 0) {
+                o += put_utf8(out + o, 0xFFFD);
+                i++;
+            } else {
+                memcpy(out + o, raw + i, n);
+                o += n;
+                i += n;
+            }
             continue;
         }
         if (c != '\\') {
@@ -451,6 +483,19 @@ static char *copy_string(struct reader *r, const char *raw, size_t len, bool esc
     return out;
 }
 
+/* True when the digits [p, end) are an integer of at most 2^53. */
+static bool integer_fits(const char *p, const char *end)
+{
+    unsigned long long v = 0;
+
+    for (; p < end; p++) {
+        v = v * 10 + (unsigned long long)(*p - '0');
+        if (v > (1ULL << 53))
+            return false;
+    }
+    return true;
+}
+
 /* Scans a number (RFC 8259 grammar) and sets *value. */
 static bool read_number(struct reader *r, double *value)
 {
@@ -496,6 +541,11 @@ static bool read_number(struct reader *r, double *value)
         /* Exact in a double: no need for strtod and its locale. */
         *value = *start == '-' ? -v : v;
         return true;
+    }
+    if (simple && r->exact_integers && !integer_fits(start + (*start == '-'), p)) {
+        r->p = start;
+        return fail(r, SG_ERR_INVALID,
+                    "an integer beyond 2^53, which a double cannot hold exactly");
     }
     n = (size_t)(p - start);
     buf = n < sizeof(small) ? small : malloc(n + 1);
@@ -562,6 +612,39 @@ static void append(cJSON *parent, cJSON **last, cJSON *item)
     *last = item;
 }
 
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* True (and the reader failed) when a key stands twice in `obj`. */
+static bool has_duplicate_key(struct reader *r, const cJSON *obj)
+{
+    const char *small[16], **keys = small;
+    size_t n = 0;
+    bool dup = false;
+
+    for (const cJSON *it = obj->child; it != NULL; it = it->next)
+        n++;
+    if (n < 2)
+        return false;
+    if (n > sizeof(small) / sizeof(small[0]) && (keys = malloc(n * sizeof(*keys))) == NULL) {
+        fail(r, SG_ERR_NOMEM, "out of memory");
+        return true;
+    }
+    n = 0;
+    for (const cJSON *it = obj->child; it != NULL; it = it->next)
+        keys[n++] = it->string;
+    qsort(keys, n, sizeof(*keys), by_key);
+    for (size_t i = 1; i < n && !dup; i++)
+        dup = strcmp(keys[i - 1], keys[i]) == 0;
+    if (keys != small)
+        free(keys);
+    if (dup)
+        fail(r, SG_ERR_INVALID, "a key given twice in one object (kubectl would keep the last)");
+    return dup;
+}
+
 /* Reads an object or array. `out` NULL: only check it. */
 static bool read_container(struct reader *r, int depth, bool object, cJSON **out)
 {
@@ -621,6 +704,8 @@ static bool read_container(struct reader *r, int depth, bool object, cJSON **out
         goto fail;
     }
 done:
+    if (object && r->unique_keys && node != NULL && has_duplicate_key(r, node))
+        goto fail;
     if (out != NULL)
         *out = node;
     return true;
@@ -683,13 +768,21 @@ static bool read_value(struct reader *r, int depth, cJSON **out)
     }
 }
 
-int sg_json_parse(const char *text, size_t len, const char *const *skip, cJSON **out, size_t *end,
-                  const char **why)
+int sg_json_parse(const char *text, size_t len, const struct sg_json_options *opt, cJSON **out,
+                  size_t *end, const char **why)
 {
-    struct reader r = {.p = text, .end = text + len, .skip = skip};
+    static const struct sg_json_options none = {0};
+    struct reader r = {.p = text, .end = text + len};
+    const char *const *skip;
     cJSON *root = NULL;
     bool ok;
 
+    if (opt == NULL)
+        opt = &none;
+    skip = opt->skip;
+    r.skip = skip;
+    r.unique_keys = opt->unique_keys;
+    r.exact_integers = opt->exact_integers;
     *out = NULL;
     while (skip != NULL && skip[r.n_skip] != NULL && r.n_skip < MAX_SKIP) {
         unsigned char first = (unsigned char)skip[r.n_skip][0];

@@ -57,29 +57,31 @@ enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct
 
 #define SG_JSON_MAX_DEPTH 512 /* nesting; Kubernetes objects use about 20 */
 
+/* How sg_json_parse reads: review bodies skip what the engine never reads;
+ * manifests, which `check --mutate` prints back, are read whole and refuse
+ * what could not be printed back the same (a key given twice, an integer a
+ * double cannot hold exactly). Zeroes are the review defaults. */
+struct sg_json_options {
+    const char *const *skip; /* NULL-terminated keys; values checked, not built */
+    bool unique_keys;        /* a key given twice in one object is an error */
+    bool exact_integers;     /* an integer beyond 2^53 is an error */
+};
+
 /* Parses one JSON value at the start of text[0..len) (leading whitespace
  * allowed), as strictly as Go's encoding/json reads it (RFC 8259: no
  * leading zeros, no raw control characters in strings, nothing but true,
- * false and null as words). Escaped and raw NULs and lone surrogates
- * become U+FFFD, so no string we judge hides a NUL from C. The values of
- * object members whose raw key is in `skip` (NULL-terminated, may be NULL)
- * are checked for syntax but not built: the engine never reads them (at
- * most 64 keys are looked at).
- * The tree is allocated through cJSON's hooks (cJSON_Delete frees it).
- * Returns 0 with *out set and *end the offset just after the value, or
- * SG_ERR_INVALID (not JSON), SG_ERR_LIMIT (nested deeper than
- * SG_JSON_MAX_DEPTH) or SG_ERR_NOMEM, with *end the offset of the error and
- * *why (may be NULL) a static phrase saying what is wrong there. */
-int sg_json_parse(const char *text, size_t len, const char *const *skip, cJSON **out, size_t *end,
-                  const char **why);
-
-/* cJSON ends strings at a NUL, so "SYS_ADMIN\u0000x" would read as
- * "SYS_ADMIN" while the cluster sees another string. This turns every
- * escaped NUL in JSON text into U+FFFD (the same six bytes), which no name
- * or type we accept contains. Sets *copy to a malloc'd, NUL-terminated
- * rewritten text (caller frees), or to NULL when there is nothing to
- * rewrite. Returns 0 or SG_ERR_NOMEM. */
-int sg_json_defuse_nul(const char *text, size_t len, char **copy);
+ * false and null as words). As Go does, each byte of invalid UTF-8 and each
+ * lone surrogate becomes U+FFFD; so do NULs, escaped or raw, which a C
+ * string cannot hold. The values of object members whose raw key is in
+ * opt->skip are checked for syntax but not built (at most 64 keys are
+ * looked at). `opt` may be NULL. The tree is allocated through cJSON's
+ * hooks (cJSON_Delete frees it). Returns 0 with *out set and *end the
+ * offset just after the value, or SG_ERR_INVALID (not JSON, or refused by
+ * an option), SG_ERR_LIMIT (nested deeper than SG_JSON_MAX_DEPTH) or
+ * SG_ERR_NOMEM, with *end the offset of the error and *why (may be NULL) a
+ * static phrase saying what is wrong there. */
+int sg_json_parse(const char *text, size_t len, const struct sg_json_options *opt, cJSON **out,
+                  size_t *end, const char **why);
 
 /* Appends `s` as a JSON string literal, quoted and escaped. */
 void sg_json_write_string(struct sg_buf *b, const char *s);

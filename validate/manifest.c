@@ -152,7 +152,9 @@ enum sg_yaml_plain sg_yaml_resolve_plain(const char *s, size_t len, double *numb
             if (yaml_style_float(tmp)) {
                 errno = 0;
                 *number = strtod(tmp, NULL);
-                return errno == ERANGE ? SG_YAML_REFUSE : SG_YAML_FLOAT;
+                /* As Go's ParseFloat: an overflow fails (the text stays a
+                 * string), an underflow rounds to the nearest double. */
+                return errno == ERANGE && isinf(*number) ? SG_YAML_STRING : SG_YAML_FLOAT;
             }
         }
         return SG_YAML_STRING;
@@ -175,11 +177,9 @@ enum sg_yaml_plain sg_yaml_resolve_plain(const char *s, size_t len, double *numb
         errno = 0;
         *number = strtod(plain, NULL);
         /* Go's ParseFloat fails on overflow, so go-yaml keeps the text; an
-         * underflow we refuse rather than guess Go's rounding. */
-        if (errno == ERANGE)
-            result = isinf(*number) ? SG_YAML_STRING : SG_YAML_REFUSE;
-        else
-            result = SG_YAML_FLOAT;
+         * underflow rounds to the nearest double (0 or a subnormal), in Go
+         * as in strtod. */
+        result = errno == ERANGE && isinf(*number) ? SG_YAML_STRING : SG_YAML_FLOAT;
     }
     free(plain);
     return result;
@@ -724,6 +724,11 @@ static int parse_yaml(const char *name, const char *data, size_t len, struct sg_
     return rc;
 }
 
+/* `check --mutate` prints manifests back: refuse what would not print back
+ * the same (kubectl keeps integers exact; a key given twice has no one
+ * value), as the YAML side does. */
+static const struct sg_json_options manifest_json = {.unique_keys = true, .exact_integers = true};
+
 /* kubectl reads input that starts with '{' as a stream of JSON objects,
  * with Go's strict decoder: sg_json_parse reads them the same way (a
  * number beyond a double, which Go refuses, is refused too). */
@@ -745,7 +750,7 @@ static int parse_json(const char *name, const char *data, size_t len, struct sg_
         for (; counted < at; counted++)
             line += data[counted] == '\n';
         index++;
-        rc = sg_json_parse(data + at, len - at, NULL, &doc, &used, &why);
+        rc = sg_json_parse(data + at, len - at, &manifest_json, &doc, &used, &why);
         if (rc == SG_ERR_NOMEM) {
             rc = sg_error_set(err, rc, "out of memory");
             break;

@@ -9,7 +9,11 @@
  * explicit tags other than !!str, non-scalar or null keys, duplicate keys,
  * NaN and infinities, integers a double cannot hold, a merge that would
  * override a key given before it (go-yaml v2 and the YAML spec disagree
- * there), excessive aliasing and excessive nesting. No I/O. */
+ * there), excessive aliasing and excessive nesting. JSON input (kubectl
+ * reads text starting with '{' with Go's JSON decoder) is read by
+ * sg_json_parse with the same refusals (a key given twice, an integer a
+ * double cannot hold exactly), and invalid UTF-8 becomes U+FFFD as in Go,
+ * so every object read can be written back and read back the same. No I/O. */
 #ifndef SG_MANIFEST_H
 #define SG_MANIFEST_H
 

@@ -268,6 +268,19 @@ static int read_mapping(struct reader *r, yaml_node_t *node, const char *what, k
     return 0;
 }
 
+static bool mapping_has_key(struct reader *r, yaml_node_t *node, const char *key)
+{
+    if (node->type != YAML_MAPPING_NODE)
+        return false;
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(r->doc, pair->key);
+        if (k != NULL && k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* A list of strings (a null value is an empty list). Each item is checked
  * by `check` when given, which may fail_at the item. */
 typedef int (*item_check)(struct reader *r, yaml_node_t *item, const char *value, void *ctx);
@@ -472,6 +485,11 @@ static int seccomp_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *valu
         rc = read_mapping(r, value, "seccomp.defaultProfile", profile_key, s);
         if (rc < 0)
             return rc;
+        /* `{}` would otherwise mean None: injection off by omission. */
+        if (!mapping_has_key(r, value, "type"))
+            return fail_at(r, value,
+                           "seccomp.defaultProfile needs a type (RuntimeDefault, "
+                           "Localhost or None)");
         if (s->default_profile == SG_PROFILE_LOCALHOST && s->default_localhost == NULL)
             return fail_at(r, value,
                            "seccomp.defaultProfile of type Localhost needs "

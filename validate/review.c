@@ -440,6 +440,9 @@ static void collect_rules(struct sg_decision *d, const struct sg_outcome *oc)
         d->rules[d->n_rules++] = "inject-drop";
 }
 
+/* Review bodies: what the engine never reads is checked, not built. */
+static const struct sg_json_options review_json = {.skip = sg_pod_unread_keys};
+
 static char *dup_or_empty(const char *s)
 {
     return strdup(s != NULL ? s : "");
@@ -467,7 +470,7 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
                           SG_REVIEW_MAX_BYTES);
         goto out;
     }
-    rc = sg_json_parse(body, len, sg_pod_unread_keys, &root, &at, &why);
+    rc = sg_json_parse(body, len, &review_json, &root, &at, &why);
     while (rc == 0 && at < len &&
            (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
         at++;

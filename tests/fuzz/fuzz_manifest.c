@@ -12,7 +12,6 @@
  *   - a patch the engine plans always applies; the patched object is no
  *     less readable than the original, and mutating it again plans
  *     nothing. */
-#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,84 +36,19 @@ static const char *string_at(const cJSON *object, const char *key, const char *k
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* UTF-8 as libyaml's yaml_check_utf8 takes it: shortest form, no
- * surrogates, at most U+10FFFF. */
-static bool valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    while (*p != '\0') {
-        size_t n = *p < 0x80             ? 1
-                   : (*p & 0xe0) == 0xc0 ? 2
-                   : (*p & 0xf0) == 0xe0 ? 3
-                   : (*p & 0xf8) == 0xf0 ? 4
-                                         : 0;
-        uint32_t c = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu : *p & 0x07u;
-        if (n == 0)
-            return false;
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            c = c << 6 | (p[i] & 0x3fu);
-        }
-        if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-            (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-            return false;
-        p += n;
-    }
-    return true;
-}
-
-/* What the JSON reader admits and YAML cannot carry. Known, and left to a
- * design decision (tests/fuzz/README.md): text that is not UTF-8 (the
- * writer fails, or writes what the reader refuses), a key given twice in one object (the YAML
- * written has a duplicate key, which the reader refuses), a subnormal number (the YAML reader
- * refuses underflow). */
-struct json_only {
-    bool bad_utf8, duplicate_key, subnormal;
-};
-
-static void find_json_only(const cJSON *v, struct json_only *j)
-{
-    if (cJSON_IsString(v) && !valid_utf8(v->valuestring))
-        j->bad_utf8 = true;
-    if (cJSON_IsNumber(v) && fpclassify(v->valuedouble) == FP_SUBNORMAL)
-        j->subnormal = true;
-    for (const cJSON *it = v->child; it != NULL; it = it->next) {
-        if (cJSON_IsObject(v)) {
-            if (!valid_utf8(it->string))
-                j->bad_utf8 = true;
-            for (const cJSON *k = v->child; k != it; k = k->next) {
-                if (strcmp(k->string, it->string) == 0)
-                    j->duplicate_key = true;
-            }
-        }
-        find_json_only(it, j);
-    }
-}
-
 static void round_trip(const cJSON *object, const char *what)
 {
     struct sg_manifest again;
-    struct json_only j = {false, false, false};
     struct sg_error err;
     struct sg_buf b;
     int rc;
 
-    find_json_only(object, &j);
+    /* Both readers refuse what the writer could not carry (a key given
+     * twice, an inexact integer) and read invalid UTF-8 as U+FFFD, so every
+     * object read prints back and reads back the same. */
     sg_buf_init(&b, YAML_OUT_MAX);
     rc = sg_manifest_write_yaml(object, &b);
-    if (j.bad_utf8) {
-        /* The writer fails, or (libyaml's emitter lets surrogates and code
-         * points past U+10FFFF through) writes YAML the reader refuses. */
-        sg_buf_release(&b);
-        return;
-    }
     FUZZ_CHECK(rc == 0, "%s: sg_manifest_write_yaml failed with %d", what, rc);
-    if (j.duplicate_key || j.subnormal) {
-        sg_buf_release(&b);
-        return;
-    }
     sg_error_clear(&err);
     rc = sg_manifest_parse("written.yaml", b.data, b.len, &again, &err);
     FUZZ_CHECK(rc == 0, "%s: the YAML written does not read back: %s\n---\n%s", what, err.msg,

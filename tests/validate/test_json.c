@@ -20,7 +20,9 @@ static cJSON *parse(const char *text, size_t len, const char *const *skip, int *
     size_t end = 0;
     const char *why = NULL;
 
-    *rc = sg_json_parse(text, len, skip, &out, &end, &why);
+    struct sg_json_options opt = {.skip = skip};
+
+    *rc = sg_json_parse(text, len, &opt, &out, &end, &why);
     if (*rc == 0 && end != len) {
         /* Whole-document tests: trailing whitespace only. */
         while (end < len && strchr(" \t\r\n", text[end]) != NULL)
@@ -73,6 +75,13 @@ static void grammar(void **state)
     accepts("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\ud83d\\ude00\"",
             "\"\\\" \\\\ / \\b \\f \\n \\r \\t \xC3\xA9 \xF0\x9F\x98\x80\"");
     accepts("\"\xC3\xA9\"", "\"\xC3\xA9\"");
+    /* Invalid UTF-8, byte by byte, as Go's decoder reads it: a stray
+     * continuation byte, a truncated sequence, an encoded surrogate, a code
+     * point past U+10FFFF, an overlong form. */
+    accepts("\"\x80|\xE2\x82|\xED\xA0\x80|\xF4\x90\x80\x80|\xC0\xAF\"",
+            "\"\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD|"
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\"");
+    accepts("\"\xF0\x9F\x98\x80\"", "\"\xF0\x9F\x98\x80\"");
 
     const char *bad[] = {
         "",

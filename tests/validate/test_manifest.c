@@ -89,7 +89,9 @@ static void yaml_1_1_scalars(void **state)
     scalar_is("-1.25", "-1.25");
     scalar_is("12:30", "\"12:30\""); /* no base-60 numbers */
     scalar_is("2001-12-14", "\"2001-12-14\"");
-    scalar_is("1e400", "\"1e400\""); /* ParseFloat fails: the text stays */
+    scalar_is("1e400", "\"1e400\"");              /* ParseFloat fails: the text stays */
+    scalar_is("1e-400", "0");                     /* an underflow rounds, in Go too */
+    scalar_is("5e-324", "4.94065645841247e-324"); /* the smallest subnormal */
     scalar_is("_1", "\"_1\"");
     scalar_is("RuntimeDefault", "\"RuntimeDefault\"");
     scalar_is("\"a\\0b\"", "\"a\xEF\xBF\xBD"
@@ -235,6 +237,31 @@ static void json_streams(void **state)
     sg_manifest_release(&m);
 }
 
+/* What `check --mutate` could not print back the same is refused in JSON
+ * manifests too; invalid UTF-8 becomes U+FFFD, as Go reads it. */
+static void json_manifests_print_back_the_same(void **state)
+{
+    const char *dup = "{\"kind\":\"Pod\",\"metadata\":{\"labels\":{\"a\":\"1\",\"a\":\"2\"}}}";
+    const char *big = "{\"kind\":\"Pod\",\"n\":9007199254740993}";
+    const char *ok = "{\"kind\":\"Pod\",\"n\":9007199254740992,\"s\":\"a\xff\xed\xa0\x80"
+                     "b\"}";
+    struct sg_manifest m;
+    struct sg_error err;
+    (void)state;
+
+    assert_int_equal(sg_manifest_parse("m.json", dup, strlen(dup), &m, &err), SG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "a key given twice"));
+    sg_manifest_release(&m);
+    assert_int_equal(sg_manifest_parse("m.json", big, strlen(big), &m, &err), SG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "beyond 2^53"));
+    sg_manifest_release(&m);
+    assert_int_equal(sg_manifest_parse("m.json", ok, strlen(ok), &m, &err), 0);
+    assert_string_equal(cJSON_GetObjectItem(m.docs[0].object, "s")->valuestring,
+                        "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                        "b");
+    sg_manifest_release(&m);
+}
+
 static void writes_yaml_that_reads_back_the_same(void **state)
 {
     const char *json =
@@ -283,6 +310,7 @@ int main(void)
         cmocka_unit_test(documents),
         cmocka_unit_test(json_streams),
         cmocka_unit_test(json_numbers_beyond_a_double_are_refused),
+        cmocka_unit_test(json_manifests_print_back_the_same),
         cmocka_unit_test(writes_yaml_that_reads_back_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,6 +103,8 @@ static void errors_name_file_line_and_column(void **state)
     parse_fails("seccomp:\n  defaultProfile:\n    type: Unconfined\n",
                 "p.yaml:3:11: seccomp.defaultProfile.type 'Unconfined' must be");
     parse_fails("seccomp:\n  defaultProfile:\n    type: Localhost\n", "needs localhostProfile");
+    parse_fails("seccomp:\n  defaultProfile: {}\n",
+                "p.yaml:2:19: seccomp.defaultProfile needs a type");
     parse_fails("seccomp:\n  defaultProfile:\n    type: Localhost\n"
                 "    localhostProfile: /etc/profile.json\n",
                 "is an absolute path");
