@@ -332,7 +332,17 @@ class Env:
 
 
 def run(namespace):
-    """Runs every test_* function in order; prints a summary line."""
+    """Runs every test_* function in order, prints a summary line, and
+    cleans up the module's `env` (servers, files) whatever happened."""
+    try:
+        _run_tests(namespace)
+    finally:
+        env = namespace.get("env")
+        if env is not None:
+            env.cleanup()
+
+
+def _run_tests(namespace):
     if BINARY is None or not os.access(BINARY, os.X_OK):
         print("usage: %s /path/to/seccomp-guard" % sys.argv[0])
         sys.exit(2)

@@ -174,7 +174,4 @@ def test_concurrent_clients_get_their_own_answers():
 
 
 if __name__ == "__main__":
-    try:
-        run(globals())
-    finally:
-        env.cleanup()
+    run(globals())

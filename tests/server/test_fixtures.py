@@ -36,7 +36,4 @@ def test_responses_equal_review_output():
 
 
 if __name__ == "__main__":
-    try:
-        run(globals())
-    finally:
-        env.cleanup()
+    run(globals())

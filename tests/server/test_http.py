@@ -209,7 +209,4 @@ def test_sigterm_exits_zero():
 
 
 if __name__ == "__main__":
-    try:
-        run(globals())
-    finally:
-        env.cleanup()
+    run(globals())

@@ -201,7 +201,4 @@ def test_sighup_reloads():
 
 
 if __name__ == "__main__":
-    try:
-        run(globals())
-    finally:
-        env.cleanup()
+    run(globals())

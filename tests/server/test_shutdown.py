@@ -103,7 +103,4 @@ def test_half_sent_request_is_finished():
 
 
 if __name__ == "__main__":
-    try:
-        run(globals())
-    finally:
-        env.cleanup()
+    run(globals())

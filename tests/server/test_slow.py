@@ -137,7 +137,4 @@ def test_idle_keepalive_connection_is_not_cut_by_the_request_timeout():
 
 
 if __name__ == "__main__":
-    try:
-        run(globals())
-    finally:
-        env.cleanup()
+    run(globals())

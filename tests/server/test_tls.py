@@ -130,7 +130,4 @@ def test_client_certificate_required_with_client_ca():
 
 
 if __name__ == "__main__":
-    try:
-        run(globals())
-    finally:
-        env.cleanup()
+    run(globals())
