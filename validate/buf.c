@@ -99,14 +99,6 @@ void sg_buf_addf(struct sg_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void sg_buf_truncate(struct sg_buf *b, size_t len)
-{
-    if (len < b->len) {
-        b->len = len;
-        b->data[len] = '\0';
-    }
-}
-
 bool sg_buf_failed(const struct sg_buf *b)
 {
     return b->failed;

@@ -22,8 +22,6 @@ void sg_buf_add(struct sg_buf *b, const char *s, size_t n);
 void sg_buf_adds(struct sg_buf *b, const char *s);
 void sg_buf_addc(struct sg_buf *b, char c);
 void sg_buf_addf(struct sg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Cuts the text back to `len` bytes (len <= b->len); clears nothing else. */
-void sg_buf_truncate(struct sg_buf *b, size_t len);
 bool sg_buf_failed(const struct sg_buf *b);
 /* The text ("" when empty); owned by the buffer. */
 const char *sg_buf_str(const struct sg_buf *b);

@@ -39,8 +39,6 @@ enum sg_rule {
 
 /* The rule's id ("seccomp-unconfined"). */
 const char *sg_rule_id(enum sg_rule rule);
-/* What the rule is about, one line, for docs and `policy` output. */
-const char *sg_rule_summary(enum sg_rule rule);
 /* Finds a rule by id; returns -1 when there is none. */
 int sg_rule_find(const char *id);
 
