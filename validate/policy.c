@@ -399,7 +399,7 @@ static int rules_key(struct reader *r, yaml_node_t *keynode, yaml_node_t *value,
 {
     const char *key = scalar(keynode);
     struct settings *s = ctx;
-    const char *name;
+    const char *name = NULL; /* gcc 12 -O3 cannot see read_string set it */
     int rule = sg_rule_find(key), action, rc;
 
     if (rule < 0)
