@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "error.h"
 
@@ -292,12 +295,9 @@ static size_t put_utf8(char *out, unsigned long cp)
     return 4;
 }
 
-/* Scans a string starting at the opening quote. Sets *raw and *raw_len to the
- * bytes between the quotes and *escaped when there is a backslash (or a
- * NUL) to undo; leaves r->p after the closing quote. */
 /* Bytes that end a plain run inside a string: the quote, the backslash,
  * the control characters, and the bytes that start or continue a UTF-8
- * sequence (filled in by init_string_special). */
+ * sequence. */
 static const unsigned char string_special[256] = {
     [0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,   [5] = 1,    [6] = 1,
     [7] = 1,  [8] = 1,  [9] = 1,  [10] = 1, [11] = 1,  [12] = 1,   [13] = 1,
@@ -342,16 +342,41 @@ static size_t utf8_length(const char *s, const char *end)
     return n;
 }
 
-static bool scan_string(struct reader *r, const char **raw, size_t *raw_len, bool *escaped)
+/* The first byte in [p, end) that string_special flags, or end. */
+static inline const char *skip_plain(const char *p, const char *end)
 {
-    const char *p = r->p + 1;
+#ifdef __SSE2__
+    /* Most bytes are plain and a string's body is scanned once: 16 bytes
+     * per step while 16 remain (never past end). As signed bytes, both the
+     * control characters and every byte >= 0x80 are below 0x20, so one
+     * compare finds both. */
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_cmplt_epi8(v, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask != 0)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    /* The rest, or everything without SSE2: one table look-up a byte. */
+    while (p < end && !string_special[(unsigned char)*p])
+        p++;
+    return p;
+}
 
+/* scan_string's way past the first byte that is not plain, at p. */
+static bool scan_string_rest(struct reader *r, const char *p, const char **raw, size_t *raw_len,
+                             bool *escaped)
+{
     *escaped = false;
     while (p < r->end) {
         unsigned char c;
-        /* Most bytes are plain: one table look-up each. */
-        while (p < r->end && !string_special[(unsigned char)*p])
-            p++;
+        p = skip_plain(p, r->end);
         if (p == r->end)
             break;
         c = (unsigned char)*p;
@@ -395,6 +420,25 @@ static bool scan_string(struct reader *r, const char **raw, size_t *raw_len, boo
     }
     r->p = p;
     return fail(r, SG_ERR_INVALID, "a string without its closing quote");
+}
+
+/* Scans a string starting at the opening quote. Sets *raw and *raw_len to the
+ * bytes between the quotes and *escaped when there is a backslash (or a
+ * NUL) to undo; leaves r->p after the closing quote. */
+static inline bool scan_string(struct reader *r, const char **raw, size_t *raw_len, bool *escaped)
+{
+    const char *start = r->p + 1, *p = skip_plain(start, r->end);
+
+    /* Inlined for the common case, a plain ASCII string: the callers keep
+     * their registers and the rest of the checks stay out of line. */
+    if (p < r->end && *p == '"') {
+        *raw = start;
+        *raw_len = (size_t)(p - start);
+        *escaped = false;
+        r->p = p + 1;
+        return true;
+    }
+    return scan_string_rest(r, p, raw, raw_len, escaped);
 }
 
 /* Copies a scanned string, undoing escapes, through cJSON's allocator. */
