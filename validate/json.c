@@ -205,6 +205,16 @@ void sg_json_write_string(struct sg_buf *b, const char *s)
 
 #define MAX_SKIP 64 /* keys in a skip list */
 
+/* Blocks for sg_json_read's trees: the first holds a pod's tree whole. */
+#define BLOCK_FIRST (8 * 1024)
+#define BLOCK_MAX   (256 * 1024) /* blocks double up to this, then stay */
+
+struct sg_json_block {
+    struct sg_json_block *next;
+    size_t size; /* bytes in data */
+    max_align_t data[];
+};
+
 struct reader {
     const char *p;   /* next byte */
     const char *end; /* one past the last byte */
@@ -215,6 +225,10 @@ struct reader {
     uint64_t skip_by_first[128]; /* bit i: skip[i] starts with this byte */
     int rc;
     const char *why; /* what is wrong at p, for messages */
+    /* sg_json_read: nodes and strings are carved from blocks, never freed
+     * one by one. NULL `doc`: each is its own cJSON_malloc. */
+    struct sg_json_doc *doc;
+    char *next, *limit; /* free space in doc->blocks */
 };
 
 /* Records the first problem; returns false for `return fail(...)`. */
@@ -233,9 +247,65 @@ static void skip_space(struct reader *r)
         r->p++;
 }
 
+/* Opens a block with room for `size` bytes; NULL when out of memory. */
+static char *add_block(struct reader *r, size_t size)
+{
+    const struct sg_json_block *last = r->doc->blocks;
+    size_t want = last == NULL                 ? BLOCK_FIRST
+                  : last->size < BLOCK_MAX / 2 ? last->size * 2
+                                               : BLOCK_MAX;
+    struct sg_json_block *b;
+
+    if (want < size)
+        want = size;
+    b = cJSON_malloc(sizeof(*b) + want);
+    if (b == NULL)
+        return NULL;
+    b->next = r->doc->blocks;
+    b->size = want;
+    r->doc->blocks = b;
+    r->next = (char *)b->data;
+    r->limit = r->next + want;
+    return r->next;
+}
+
+/* `size` bytes for the tree, aligned for a cJSON node when `align`. */
+static inline void *take(struct reader *r, size_t size, bool align)
+{
+    size_t pad;
+    char *at;
+
+    if (r->doc == NULL)
+        return cJSON_malloc(size);
+    pad = align ? (0 - (uintptr_t)r->next) & (_Alignof(cJSON) - 1) : 0;
+    if (r->next == NULL || (size_t)(r->limit - r->next) < size + pad) {
+        at = add_block(r, size); /* aligned for anything */
+        if (at == NULL)
+            return NULL;
+    } else {
+        at = r->next + pad;
+    }
+    r->next = at + size;
+    return at;
+}
+
+/* Gives back the end of the last thing taken, from `at` on. */
+static inline void untake(struct reader *r, char *at)
+{
+    if (r->doc != NULL)
+        r->next = at;
+}
+
+/* Frees what a failed read built, unless the blocks hold it. */
+static void discard(struct reader *r, cJSON *item)
+{
+    if (r->doc == NULL)
+        cJSON_Delete(item);
+}
+
 static cJSON *new_item(struct reader *r, int type)
 {
-    cJSON *item = cJSON_malloc(sizeof(*item));
+    cJSON *item = take(r, sizeof(*item), true);
 
     if (item == NULL) {
         fail(r, SG_ERR_NOMEM, "out of memory");
@@ -446,7 +516,7 @@ static char *copy_string(struct reader *r, const char *raw, size_t len, bool esc
 {
     /* Escapes only shrink, but a raw NUL or an invalid UTF-8 byte grows
      * into U+FFFD's three. */
-    char *out = cJSON_malloc(escaped ? len * 3 + 1 : len + 1);
+    char *out = take(r, escaped ? len * 3 + 1 : len + 1, false);
     size_t o = 0;
 
     if (out == NULL) {
@@ -524,6 +594,7 @@ static char *copy_string(struct reader *r, const char *raw, size_t len, bool esc
         }
     }
     out[o] = '\0';
+    untake(r, out + o + 1); /* what the worst case did not need */
     return out;
 }
 
@@ -730,7 +801,7 @@ static bool read_container(struct reader *r, int depth, bool object, cJSON **out
             goto fail;
         if (keep) {
             if (object && (item->string = copy_string(r, key, key_len, escaped)) == NULL) {
-                cJSON_Delete(item);
+                discard(r, item);
                 goto fail;
             }
             append(node, &last, item);
@@ -754,7 +825,7 @@ done:
         *out = node;
     return true;
 fail:
-    cJSON_Delete(node);
+    discard(r, node);
     return false;
 }
 
@@ -784,7 +855,8 @@ static bool read_value(struct reader *r, int depth, cJSON **out)
         if ((item = new_item(r, cJSON_String)) == NULL)
             return false;
         if ((item->valuestring = copy_string(r, raw, len, escaped)) == NULL) {
-            cJSON_free(item);
+            if (r->doc == NULL)
+                cJSON_free(item);
             return false;
         }
         *out = item;
@@ -812,11 +884,11 @@ static bool read_value(struct reader *r, int depth, cJSON **out)
     }
 }
 
-int sg_json_parse(const char *text, size_t len, const struct sg_json_options *opt, cJSON **out,
-                  size_t *end, const char **why)
+static int parse(const char *text, size_t len, const struct sg_json_options *opt,
+                 struct sg_json_doc *doc, cJSON **out, size_t *end, const char **why)
 {
     static const struct sg_json_options none = {0};
-    struct reader r = {.p = text, .end = text + len};
+    struct reader r = {.p = text, .end = text + len, .doc = doc};
     const char *const *skip;
     cJSON *root = NULL;
     bool ok;
@@ -843,4 +915,35 @@ int sg_json_parse(const char *text, size_t len, const struct sg_json_options *op
         return r.rc != 0 ? r.rc : SG_ERR_INVALID;
     *out = root;
     return 0;
+}
+
+int sg_json_parse(const char *text, size_t len, const struct sg_json_options *opt, cJSON **out,
+                  size_t *end, const char **why)
+{
+    return parse(text, len, opt, NULL, out, end, why);
+}
+
+int sg_json_read(const char *text, size_t len, const struct sg_json_options *opt,
+                 struct sg_json_doc *doc, size_t *end, const char **why)
+{
+    int rc;
+
+    doc->root = NULL;
+    doc->blocks = NULL;
+    rc = parse(text, len, opt, doc, &doc->root, end, why);
+    if (rc != 0)
+        sg_json_doc_release(doc);
+    return rc;
+}
+
+void sg_json_doc_release(struct sg_json_doc *doc)
+{
+    struct sg_json_block *b = doc->blocks, *next;
+
+    for (; b != NULL; b = next) {
+        next = b->next;
+        cJSON_free(b);
+    }
+    doc->root = NULL;
+    doc->blocks = NULL;
 }

@@ -83,6 +83,24 @@ struct sg_json_options {
 int sg_json_parse(const char *text, size_t len, const struct sg_json_options *opt, cJSON **out,
                   size_t *end, const char **why);
 
+/* A tree read by sg_json_read. Its nodes and strings are carved from a few
+ * blocks allocated through cJSON's hooks, so a review's tree costs a
+ * handful of allocations and no walk to free. The tree is read-only: no
+ * item of it may be freed, detached, replaced or added to, and nothing of
+ * it (cJSON_Duplicate's copies of keys included) may outlive the doc. */
+struct sg_json_block;
+struct sg_json_doc {
+    cJSON *root;
+    struct sg_json_block *blocks; /* private */
+};
+
+/* sg_json_parse into `doc`: the same reading, errors and *end. On success
+ * doc->root is the tree; release with sg_json_doc_release (never
+ * cJSON_Delete). On error the doc holds nothing. */
+int sg_json_read(const char *text, size_t len, const struct sg_json_options *opt,
+                 struct sg_json_doc *doc, size_t *end, const char **why);
+void sg_json_doc_release(struct sg_json_doc *doc); /* a zeroed doc is a no-op */
+
 /* Appends `s` as a JSON string literal, quoted and escaped. */
 void sg_json_write_string(struct sg_buf *b, const char *s);
 

@@ -459,7 +459,8 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
     struct sg_outcome oc;
     struct sg_decision *d = NULL;
     const struct sg_report *report;
-    cJSON *root = NULL;
+    struct sg_json_doc doc = {0};
+    const cJSON *root;
     const char *why = NULL;
     size_t at = 0;
     bool have_outcome = false;
@@ -474,7 +475,7 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
                           SG_REVIEW_MAX_BYTES);
         goto out;
     }
-    rc = sg_json_parse(body, len, &review_json, &root, &at, &why);
+    rc = sg_json_read(body, len, &review_json, &doc, &at, &why);
     while (rc == 0 && at < len &&
            (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
         at++;
@@ -497,6 +498,7 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
                           "the body has data after the JSON object (at byte %zu of %zu)", at, len);
         goto out;
     }
+    root = doc.root;
     rc = read_envelope(root, &env, err);
     if (rc < 0)
         goto out;
@@ -557,6 +559,6 @@ out:
         sg_outcome_release(&oc);
     sg_report_release(&env.problems);
     sg_decision_free(d);
-    cJSON_Delete(root);
+    sg_json_doc_release(&doc);
     return rc;
 }
