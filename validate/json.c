@@ -142,7 +142,9 @@ enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_
 
     *out = NULL;
     for (const cJSON *it = obj->child; it != NULL; it = it->next) {
-        if (it->string == NULL || strcmp(it->string, key) != 0)
+        /* Every member is compared: the first byte rules most out
+         * without a call. */
+        if (it->string == NULL || it->string[0] != key[0] || strcmp(it->string, key) != 0)
             continue;
         if (found != NULL) {
             mark = sg_path_key(path, key);
