@@ -32,6 +32,7 @@
 #include "policyfile.h"
 #include "signals.h"
 #include "tls.h"
+#include "tlsio.h"
 
 #define THREADS_MAX 64
 
@@ -40,6 +41,7 @@ struct conn {
     struct sg_conn_track track;
     struct sg_server *server;
     struct sg_snapshot *tls; /* the pair this connection was handshaken with */
+    struct sg_tlsio io;
     /* The request in progress (one at a time: HTTP/1.1 without pipelining). */
     bool in_request;
     bool answered;   /* an error response is queued; ignore the body */
@@ -124,8 +126,9 @@ static unsigned long long now_us(void)
 /* Queues `resp` with `status`, counts it, and drops our reference. While
  * shutting down every response closes its connection, so keep-alive clients
  * move to another replica instead of finding this one gone mid-request. */
-static enum MHD_Result respond(struct sg_server *s, struct MHD_Connection *mc, enum sg_endpoint ep,
-                               unsigned status, struct MHD_Response *resp)
+static enum MHD_Result respond(struct sg_server *s, struct conn *c, struct MHD_Connection *mc,
+                               enum sg_endpoint ep, unsigned status, struct MHD_Response *resp,
+                               size_t body_bytes)
 {
     enum MHD_Result r;
 
@@ -133,6 +136,7 @@ static enum MHD_Result respond(struct sg_server *s, struct MHD_Connection *mc, e
         return MHD_NO;
     if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    sg_tlsio_cork(&c->io, body_bytes); /* flushed as one record by on_completed */
     r = MHD_queue_response(mc, status, resp);
     MHD_destroy_response(resp);
     if (r == MHD_YES)
@@ -140,7 +144,7 @@ static enum MHD_Result respond(struct sg_server *s, struct MHD_Connection *mc, e
     return r;
 }
 
-static enum MHD_Result respond_text(struct sg_server *s, struct MHD_Connection *mc,
+static enum MHD_Result respond_text(struct sg_server *s, struct conn *c, struct MHD_Connection *mc,
                                     enum sg_endpoint ep, unsigned status, const char *text)
 {
     struct MHD_Response *resp;
@@ -149,7 +153,7 @@ static enum MHD_Result respond_text(struct sg_server *s, struct MHD_Connection *
     if (resp == NULL)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-    return respond(s, mc, ep, status, resp);
+    return respond(s, c, mc, ep, status, resp, strlen(text));
 }
 
 /* An error on an admission endpoint also gets a log line. */
@@ -163,7 +167,7 @@ static enum MHD_Result respond_error(struct sg_server *s, struct conn *c, struct
     if (ep == SG_ENDPOINT_VALIDATE || ep == SG_ENDPOINT_MUTATE)
         sg_log_rejected(&s->log, sg_endpoint_name(ep), status, why);
     snprintf(text, sizeof(text), "%s\n", why);
-    return respond_text(s, mc, ep, status, text);
+    return respond_text(s, c, mc, ep, status, text);
 }
 
 /* ---- the request body --------------------------------------------------- */
@@ -304,7 +308,7 @@ static enum MHD_Result begin_request(struct sg_server *s, struct conn *c, struct
             return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->method);
-        return respond(s, mc, r->endpoint, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+        return respond(s, c, mc, r->endpoint, MHD_HTTP_METHOD_NOT_ALLOWED, resp, strlen(msg));
     }
     if (!r->has_body)
         return MHD_YES;
@@ -358,6 +362,7 @@ static enum MHD_Result handle_review(struct sg_server *s, struct conn *c, struct
     struct sg_snapshot *snap;
     struct sg_error err;
     struct MHD_Response *resp = NULL;
+    size_t len = 0;
     unsigned long long t0 = now_us(), us;
     unsigned status;
     int rc;
@@ -370,7 +375,6 @@ static enum MHD_Result handle_review(struct sg_server *s, struct conn *c, struct
     sg_arena_begin();
     rc = sg_review(sg_snapshot_value(snap), mode, c->body, c->body_len, &d, &err);
     if (rc == 0) {
-        size_t len;
         const char *bytes = sg_decision_response(d, &len);
         resp = MHD_create_response_from_buffer(len, (void *)bytes, MHD_RESPMEM_MUST_COPY);
         us = now_us() - t0;
@@ -387,7 +391,7 @@ static enum MHD_Result handle_review(struct sg_server *s, struct conn *c, struct
         if (resp == NULL)
             return respond_error(s, c, mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        return respond(s, mc, ep, MHD_HTTP_OK, resp);
+        return respond(s, c, mc, ep, MHD_HTTP_OK, resp, len);
     }
     switch (rc) {
     case SG_ERR_INVALID:
@@ -406,8 +410,7 @@ static enum MHD_Result handle_review(struct sg_server *s, struct conn *c, struct
 static enum MHD_Result handle_healthz(struct sg_server *s, struct conn *c,
                                       struct MHD_Connection *mc)
 {
-    (void)c;
-    return respond_text(s, mc, SG_ENDPOINT_HEALTHZ, MHD_HTTP_OK, "ok\n");
+    return respond_text(s, c, mc, SG_ENDPOINT_HEALTHZ, MHD_HTTP_OK, "ok\n");
 }
 
 static bool is_ready(struct sg_server *s)
@@ -427,12 +430,11 @@ static bool is_ready(struct sg_server *s)
 
 static enum MHD_Result handle_readyz(struct sg_server *s, struct conn *c, struct MHD_Connection *mc)
 {
-    (void)c;
     if (!is_ready(s))
-        return respond_text(s, mc, SG_ENDPOINT_READYZ, MHD_HTTP_SERVICE_UNAVAILABLE,
+        return respond_text(s, c, mc, SG_ENDPOINT_READYZ, MHD_HTTP_SERVICE_UNAVAILABLE,
                             atomic_load(&s->stopping) ? "not ready: shutting down\n"
                                                       : "not ready\n");
-    return respond_text(s, mc, SG_ENDPOINT_READYZ, MHD_HTTP_OK, "ready\n");
+    return respond_text(s, c, mc, SG_ENDPOINT_READYZ, MHD_HTTP_OK, "ready\n");
 }
 
 static enum MHD_Result handle_metrics(struct sg_server *s, struct conn *c,
@@ -443,14 +445,13 @@ static enum MHD_Result handle_metrics(struct sg_server *s, struct conn *c,
     size_t len;
     char *text;
 
-    (void)c;
     g.cert_not_after = sg_tls_store_not_after(s->tls);
     g.now = (long long)time(NULL);
     g.connections = sg_conns_count(&s->conns);
     g.ready = is_ready(s);
     text = sg_metrics_render(s->metrics, &g, &len);
     if (text == NULL)
-        return respond_text(s, mc, SG_ENDPOINT_METRICS, MHD_HTTP_INTERNAL_SERVER_ERROR,
+        return respond_text(s, c, mc, SG_ENDPOINT_METRICS, MHD_HTTP_INTERNAL_SERVER_ERROR,
                             "out of memory\n");
     resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL) {
@@ -459,7 +460,7 @@ static enum MHD_Result handle_metrics(struct sg_server *s, struct conn *c,
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "text/plain; version=0.0.4; charset=utf-8");
-    return respond(s, mc, SG_ENDPOINT_METRICS, MHD_HTTP_OK, resp);
+    return respond(s, c, mc, SG_ENDPOINT_METRICS, MHD_HTTP_OK, resp, len);
 }
 
 /* ---- libmicrohttpd callbacks -------------------------------------------- */
@@ -502,11 +503,14 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 {
     struct sg_server *s = cls;
     struct conn *c = *con_cls;
+    const char *why = NULL;
 
     (void)mc;
-    (void)toe;
     if (c == NULL || !c->in_request)
         return;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && sg_tlsio_flush(&c->io, &why) < 0)
+        sg_log_event(&s->log, "warn", "http", "connection closed: a response could not be sent: %s",
+                     why);
     c->in_request = false;
     request_reset(s, c);
     sg_conns_idle(&s->conns, &c->track);
@@ -521,6 +525,7 @@ static void conn_free(struct sg_server *s, struct conn *c)
         atomic_fetch_sub(&s->in_flight, 1);
     }
     budget_return(s, c);
+    sg_tlsio_release(&c->io);
     sg_snapshot_release(c->tls);
     free(c->body);
     free(c);
@@ -554,6 +559,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
     c->server = s;
     gnutls_session_t session = ts->tls_session;
     gnutls_session_set_ptr(session, c);
+    sg_tlsio_attach(&c->io, session, fd->connect_fd);
     if (s->client_ca_pem != NULL) {
         /* libmicrohttpd only asks for a client certificate; require one
          * and have GnuTLS verify it against --client-ca in the handshake. */

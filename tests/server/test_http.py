@@ -113,6 +113,73 @@ def test_keep_alive_connection_is_reused():
     conn.close()
 
 
+def read_responses(tls, n):
+    """Reads `n` HTTP/1.1 responses in order from one TLS socket."""
+    f = tls.makefile("rb")
+    out = []
+    for _ in range(n):
+        status = f.readline().split()
+        headers = {}
+        for line in iter(f.readline, b"\r\n"):
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        out.append((int(status[1]), f.read(int(headers["content-length"]))))
+    return out
+
+
+def test_pipelined_requests_in_one_write_are_all_answered():
+    # Several requests in one TLS record, and several records in one
+    # segment: the server reads ahead of what GnuTLS asks for, and must
+    # still answer every request it holds without waiting for more bytes.
+    bodies = [json.dumps(realistic_pod(3000 + 500 * i)).replace(
+        '"uid-1"', '"pipe-%d"' % i).encode() for i in range(4)]
+    reqs = [b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(b), b) for b in bodies]
+    reqs.insert(2, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", srv.port)) as raw:
+        with srv.context().wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.settimeout(10 * SLOW)
+            tls.sendall(b"".join(reqs))           # one write, split into records by size
+            tls.sendall(reqs[0] + reqs[2])        # and two requests in one small record
+            got = read_responses(tls, len(reqs) + 2)
+    check([c for c, _ in got] == [200] * len(got), "statuses %s" % [c for c, _ in got])
+    uids = [json.loads(b)["response"]["uid"] for c, b in got if b.startswith(b"{")]
+    check(uids == ["pipe-0", "pipe-1", "pipe-2", "pipe-3", "pipe-0"], "uids %s" % uids)
+    check(got[2][1] == b"ok\n" and got[-1][1] == b"ok\n", "healthz bodies")
+
+
+def test_client_that_never_reads_is_cut_not_waited_for():
+    # A client that pipelines requests and never reads the answers fills
+    # its receive window and then the server's send buffer. The server
+    # shuts that connection down at once (its request timeout is 10 s) and
+    # goes on serving others.
+    cut = threading.Event()
+    req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def flood():
+        raw = socket.create_connection(("127.0.0.1", srv.port))
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        tls = srv.context().wrap_socket(raw, server_hostname="localhost")
+        try:
+            for _ in range(20000):
+                tls.sendall(req * 64)
+        except (OSError, ssl.SSLError):
+            cut.set()
+        finally:
+            raw.close()
+
+    t = threading.Thread(target=flood, daemon=True)
+    started = time.monotonic()
+    t.start()
+    while not cut.is_set() and time.monotonic() - started < 8:
+        code, _, _ = srv.curl(srv.url("/healthz"))
+        check(code == 200, "another client was not served: %d" % code)
+        time.sleep(0.2)
+    check(cut.wait(1), "a client that never reads was still connected after 8 s")
+    wait_for(lambda: any("could not be sent" in e.get("msg", "") for e in srv.events()), 5,
+             "the log line saying why the connection was closed")
+
+
 def test_metrics_counters_move():
     before = srv.metrics()
     for _ in range(3):
