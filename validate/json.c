@@ -305,7 +305,7 @@ static void discard(struct reader *r, cJSON *item)
         cJSON_Delete(item);
 }
 
-static cJSON *new_item(struct reader *r, int type)
+static inline cJSON *new_item(struct reader *r, int type)
 {
     cJSON *item = take(r, sizeof(*item), true);
 
@@ -513,22 +513,17 @@ static inline bool scan_string(struct reader *r, const char **raw, size_t *raw_l
     return scan_string_rest(r, p, raw, raw_len, escaped);
 }
 
-/* Copies a scanned string, undoing escapes, through cJSON's allocator. */
-static char *copy_string(struct reader *r, const char *raw, size_t len, bool escaped)
+/* Copies a scanned string that has escapes (or NULs or invalid UTF-8). */
+static char *copy_unescaped(struct reader *r, const char *raw, size_t len)
 {
     /* Escapes only shrink, but a raw NUL or an invalid UTF-8 byte grows
      * into U+FFFD's three. */
-    char *out = take(r, escaped ? len * 3 + 1 : len + 1, false);
+    char *out = take(r, len * 3 + 1, false);
     size_t o = 0;
 
     if (out == NULL) {
         fail(r, SG_ERR_NOMEM, "out of memory");
         return NULL;
-    }
-    if (!escaped) {
-        memcpy(out, raw, len);
-        out[len] = '\0';
-        return out;
     }
     for (size_t i = 0; i < len;) {
         char c = raw[i];
@@ -597,6 +592,24 @@ static char *copy_string(struct reader *r, const char *raw, size_t len, bool esc
     }
     out[o] = '\0';
     untake(r, out + o + 1); /* what the worst case did not need */
+    return out;
+}
+
+/* Copies a scanned string, undoing escapes, through cJSON's allocator or
+ * into the doc's blocks. Inline: most strings are plain. */
+static inline char *copy_string(struct reader *r, const char *raw, size_t len, bool escaped)
+{
+    char *out;
+
+    if (escaped)
+        return copy_unescaped(r, raw, len);
+    out = take(r, len + 1, false);
+    if (out == NULL) {
+        fail(r, SG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(out, raw, len);
+    out[len] = '\0';
     return out;
 }
 
@@ -714,6 +727,30 @@ static bool skipped_key(const struct reader *r, const char *raw, size_t len, boo
 }
 
 static bool read_value(struct reader *r, int depth, cJSON **out);
+
+/* Reads the string value at r->p into *out, or only checks it when out is
+ * NULL. Inline: half the values in a pod are strings. */
+static inline bool read_string(struct reader *r, cJSON **out)
+{
+    const char *raw;
+    size_t len;
+    bool escaped;
+    cJSON *item;
+
+    if (!scan_string(r, &raw, &len, &escaped))
+        return false;
+    if (out == NULL)
+        return true;
+    if ((item = new_item(r, cJSON_String)) == NULL)
+        return false;
+    if ((item->valuestring = copy_string(r, raw, len, escaped)) == NULL) {
+        if (r->doc == NULL)
+            cJSON_free(item);
+        return false;
+    }
+    *out = item;
+    return true;
+}
 
 /* Appends `item` to `parent`, keeping cJSON's rule that the first child's
  * prev is the last child. */
@@ -834,9 +871,6 @@ fail:
 /* Reads one value into *out, or only checks it when out is NULL. */
 static bool read_value(struct reader *r, int depth, cJSON **out)
 {
-    const char *raw;
-    size_t len;
-    bool escaped;
     double number;
     cJSON *item;
     int type;
@@ -850,19 +884,7 @@ static bool read_value(struct reader *r, int depth, cJSON **out)
     case '[':
         return read_container(r, depth, false, out);
     case '"':
-        if (!scan_string(r, &raw, &len, &escaped))
-            return false;
-        if (out == NULL)
-            return true;
-        if ((item = new_item(r, cJSON_String)) == NULL)
-            return false;
-        if ((item->valuestring = copy_string(r, raw, len, escaped)) == NULL) {
-            if (r->doc == NULL)
-                cJSON_free(item);
-            return false;
-        }
-        *out = item;
-        return true;
+        return read_string(r, out);
     case 't':
     case 'f':
     case 'n':
