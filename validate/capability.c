@@ -81,8 +81,11 @@ int sg_cap_resolve(const char *name, size_t len, enum sg_cap_spelling *spelling)
         upper[i] = (char)c;
     }
     upper[len] = '\0';
+    /* Names are unique, so the order of the search does not matter; ALL,
+     * the usual entry, is last: the first byte rules out most without a
+     * call. */
     for (int cap = 0; cap <= SG_CAP_ALL; cap++) {
-        if (strcmp(upper, cap_names[cap]) == 0) {
+        if (cap_names[cap][0] == upper[0] && strcmp(upper, cap_names[cap]) == 0) {
             /* ALL is matched before any prefix is added, so "CAP_ALL" is
              * no name at all: it neither grants nor drops everything. */
             if (cap == SG_CAP_ALL && p != name)
