@@ -35,10 +35,14 @@ static const char *list_noun(enum sg_list l)
 /* `container "app"`, quoted safely, for messages and warnings. */
 static void who(char *out, size_t cap, const struct sg_container *c, size_t max)
 {
-    char name[128];
+    const char *noun = list_noun(c->list);
+    size_t n = strlen(noun);
 
-    sg_quote(name, sizeof(name), c->name, max);
-    snprintf(out, cap, "%s %s", list_noun(c->list), name);
+    /* By hand: this runs for every container. The noun and a space always
+     * fit; sg_quote bounds the rest to what is left. */
+    memcpy(out, noun, n);
+    out[n++] = ' ';
+    sg_quote(out + n, cap - n < 128 ? cap - n : 128, c->name, max);
 }
 
 static void container_path(struct judge *j, const struct sg_container *c)
@@ -103,7 +107,9 @@ static void judge_profile(struct judge *j, const char *subject, const struct sg_
 
     if (p->type == SG_SECCOMP_UNSET)
         return;
-    sg_quote(q, sizeof(q), p->type_str, QUOTE_MAX);
+    /* Quoted only for a message: most profiles are fine. */
+    if (p->type == SG_SECCOMP_BAD || (p->type != SG_SECCOMP_LOCALHOST && p->localhost != NULL))
+        sg_quote(q, sizeof(q), p->type_str, QUOTE_MAX);
     if (p->type != SG_SECCOMP_LOCALHOST && p->localhost != NULL) {
         mark = sg_path_key(&j->path, "localhostProfile");
         snprintf(brief, sizeof(brief), "%s: localhostProfile is only valid with Localhost",
@@ -279,13 +285,25 @@ static void allowed_list(char *out, size_t cap, uint64_t mask)
 
 /* One entry of a capabilities list, as the runtime will read it. */
 struct cap_entry {
-    char quoted[QUOTE_MAX * 4 + 8]; /* the entry as written, quoted for messages */
-    int cap;                        /* sg_cap_resolve: -1 for no capability */
+    const char *value;              /* the entry as written */
+    char quoted[QUOTE_MAX * 4 + 8]; /* value quoted for messages, once asked */
+    bool have_quoted;
+    int cap; /* sg_cap_resolve: -1 for no capability */
     enum sg_cap_spelling spelling;
 };
 
-typedef void (*cap_judge)(struct judge *j, const char *subject, const struct cap_entry *e,
-                          bool *state);
+/* The entry quoted for a message; quoted on first use, as most entries
+ * need no message. */
+static const char *entry_quoted(struct cap_entry *e)
+{
+    if (!e->have_quoted) {
+        sg_quote(e->quoted, sizeof(e->quoted), e->value, QUOTE_MAX);
+        e->have_quoted = true;
+    }
+    return e->quoted;
+}
+
+typedef void (*cap_judge)(struct judge *j, const char *subject, struct cap_entry *e, bool *state);
 
 /* Calls `judge` for each string entry of `list` with j->path at the entry;
  * an entry that is not a string is reported unreadable. */
@@ -300,7 +318,8 @@ static void each_capability(struct judge *j, const cJSON *list, const char *subj
     for (const cJSON *it = list->child; it != NULL; it = it->next, index++) {
         mark = sg_path_index(&j->path, index);
         if (sg_json_check(it, SG_JSON_STRING, &j->path, j->report) == SG_GOT_OK) {
-            sg_quote(e.quoted, sizeof(e.quoted), it->valuestring, QUOTE_MAX);
+            e.value = it->valuestring;
+            e.have_quoted = false;
             /* cJSON strings end at the first NUL; the readers turned NULs
              * into U+FFFD, which no capability name contains. */
             e.cap = sg_cap_resolve(it->valuestring, strlen(it->valuestring), &e.spelling);
@@ -310,16 +329,16 @@ static void each_capability(struct judge *j, const cJSON *list, const char *subj
     }
 }
 
-static void judge_added(struct judge *j, const char *subject, const struct cap_entry *e,
-                        bool *state)
+static void judge_added(struct judge *j, const char *subject, struct cap_entry *e, bool *state)
 {
     const struct sg_effective *eff = j->eff;
-    const char *q = e->quoted;
+    const char *q;
     char brief[200], allowed[1024];
     bool allowed_cap;
 
     (void)state;
     if (e->cap < 0) {
+        q = entry_quoted(e);
         snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
         sg_report_add(j->report, SG_RULE_CAP_UNKNOWN, eff->action[SG_RULE_CAP_UNKNOWN], j->path.buf,
                       brief,
@@ -329,6 +348,7 @@ static void judge_added(struct judge *j, const char *subject, const struct cap_e
         return;
     }
     if (e->spelling != SG_CAP_CANONICAL) {
+        q = entry_quoted(e);
         snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q, sg_cap_name(e->cap));
         sg_report_add(
             j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING], j->path.buf, brief,
@@ -339,6 +359,7 @@ static void judge_added(struct judge *j, const char *subject, const struct cap_e
                   (e->cap != SG_CAP_ALL && (eff->allowed_add & sg_cap_bit(e->cap)) != 0);
     if (allowed_cap)
         return;
+    q = entry_quoted(e);
     allowed_list(allowed, sizeof(allowed), eff->allowed_add);
     if (e->cap == SG_CAP_ALL) {
         snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
@@ -356,14 +377,15 @@ static void judge_added(struct judge *j, const char *subject, const struct cap_e
 }
 
 /* Judges one dropped name; sets *drops_all when the runtime reads it as ALL. */
-static void judge_dropped(struct judge *j, const char *subject, const struct cap_entry *e,
+static void judge_dropped(struct judge *j, const char *subject, struct cap_entry *e,
                           bool *drops_all)
 {
     const struct sg_effective *eff = j->eff;
-    const char *q = e->quoted;
+    const char *q;
     char brief[200];
 
     if (e->cap < 0) {
+        q = entry_quoted(e);
         snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
         sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
                       j->path.buf, brief,
@@ -374,6 +396,7 @@ static void judge_dropped(struct judge *j, const char *subject, const struct cap
     }
     *drops_all = *drops_all || e->cap == SG_CAP_ALL;
     if (e->spelling != SG_CAP_CANONICAL) {
+        q = entry_quoted(e);
         snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
                  sg_cap_name(e->cap));
         sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
