@@ -137,7 +137,6 @@ enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_
                                 struct sg_path *path, struct sg_report *report, const cJSON **out)
 {
     const cJSON *found = NULL;
-    enum sg_json_got got = SG_GOT_ABSENT;
     size_t mark;
 
     *out = NULL;
@@ -159,15 +158,15 @@ enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_
     }
     if (found == NULL || cJSON_IsNull(found))
         return SG_GOT_ABSENT;
-    mark = sg_path_key(path, key);
-    if (sg_json_check(found, type, path, report) == SG_GOT_OK) {
+    if (has_type(found, type)) {
         *out = found;
-        got = SG_GOT_OK;
-    } else {
-        got = SG_GOT_BAD;
+        return SG_GOT_OK;
     }
+    /* The path is spelled out only for the report. */
+    mark = sg_path_key(path, key);
+    sg_json_check(found, type, path, report);
     sg_path_pop(path, mark);
-    return got;
+    return SG_GOT_BAD;
 }
 
 /* The first byte in [p, end) that a JSON string literal must escape (a
