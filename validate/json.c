@@ -271,14 +271,16 @@ static bool fail(struct reader *r, int rc, const char *why)
     return false;
 }
 
-static inline void skip_space(struct reader *r)
+/* The first byte at or after p that is not JSON whitespace, or end. */
+static inline const char *skip_space(const char *p, const char *end)
 {
     /* Called around every token, and the API server sends compact JSON:
      * one compare rules out every byte above ' '. */
-    if (r->p < r->end && (unsigned char)*r->p > ' ')
-        return;
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
-        r->p++;
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    return p;
 }
 
 /* Opens a block with room for `size` bytes; NULL when out of memory. */
@@ -526,12 +528,14 @@ static bool scan_string_rest(struct reader *r, const char *p, const char **raw, 
     return fail(r, SG_ERR_INVALID, "a string without its closing quote");
 }
 
-/* Scans a string starting at the opening quote. Sets *raw and *raw_len to the
- * bytes between the quotes and *escaped when there is a backslash (or a
- * NUL) to undo; leaves r->p after the closing quote. */
-static inline bool scan_string(struct reader *r, const char **raw, size_t *raw_len, bool *escaped)
+/* Scans a string starting at the opening quote, *at. Sets *raw and
+ * *raw_len to the bytes between the quotes and *escaped when there is a
+ * backslash (or a NUL) to undo; leaves *at after the closing quote. On
+ * failure r->p is where the string goes wrong. */
+static inline bool scan_string(struct reader *r, const char **at, const char **raw, size_t *raw_len,
+                               bool *escaped)
 {
-    const char *start = r->p + 1, *p = skip_plain(start, r->end);
+    const char *start = *at + 1, *p = skip_plain(start, r->end);
 
     /* Inlined for the common case, a plain ASCII string: the callers keep
      * their registers and the rest of the checks stay out of line. */
@@ -539,10 +543,14 @@ static inline bool scan_string(struct reader *r, const char **raw, size_t *raw_l
         *raw = start;
         *raw_len = (size_t)(p - start);
         *escaped = false;
-        r->p = p + 1;
+        *at = p + 1;
         return true;
     }
-    return scan_string_rest(r, p, raw, raw_len, escaped);
+    r->p = *at;
+    if (!scan_string_rest(r, p, raw, raw_len, escaped))
+        return false;
+    *at = r->p;
+    return true;
 }
 
 /* Copies a scanned string that has escapes (or NULs or invalid UTF-8). */
@@ -730,16 +738,6 @@ bad:
     return fail(r, SG_ERR_INVALID, "not a JSON value");
 }
 
-static bool read_word(struct reader *r, const char *word)
-{
-    size_t n = strlen(word);
-
-    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
-        return fail(r, SG_ERR_INVALID, "not a JSON value");
-    r->p += n;
-    return true;
-}
-
 static bool skipped_key(const struct reader *r, const char *raw, size_t len, bool escaped)
 {
     uint64_t candidates;
@@ -758,44 +756,19 @@ static bool skipped_key(const struct reader *r, const char *raw, size_t len, boo
     return false;
 }
 
-static bool read_value(struct reader *r, int depth, cJSON **out);
-
-/* Reads the string value at r->p into *out, or only checks it when out is
- * NULL. Inline: half the values in a pod are strings. */
-static inline bool read_string(struct reader *r, cJSON **out)
+/* Appends `item` to `parent`. cJSON's first child's prev is the last
+ * child, so no pointer to the last is kept beside it. */
+static inline void append(cJSON *parent, cJSON *item)
 {
-    const char *raw;
-    size_t len;
-    bool escaped;
-    cJSON *item;
+    cJSON *first = parent->child;
 
-    if (!scan_string(r, &raw, &len, &escaped))
-        return false;
-    if (out == NULL)
-        return true;
-    if ((item = new_item(r, cJSON_String)) == NULL)
-        return false;
-    if ((item->valuestring = copy_string(r, raw, len, escaped)) == NULL) {
-        if (r->doc == NULL)
-            cJSON_free(item);
-        return false;
-    }
-    *out = item;
-    return true;
-}
-
-/* Appends `item` to `parent`, keeping cJSON's rule that the first child's
- * prev is the last child. */
-static void append(cJSON *parent, cJSON **last, cJSON *item)
-{
-    if (*last == NULL) {
+    if (first == NULL) {
         parent->child = item;
     } else {
-        (*last)->next = item;
-        item->prev = *last;
+        first->prev->next = item;
+        item->prev = first->prev;
     }
     parent->child->prev = item;
-    *last = item;
 }
 
 static int by_key(const void *a, const void *b)
@@ -831,113 +804,209 @@ static bool has_duplicate_key(struct reader *r, const cJSON *obj)
     return dup;
 }
 
-/* Reads an object or array. `out` NULL: only check it. */
-static bool read_container(struct reader *r, int depth, bool object, cJSON **out)
-{
-    cJSON *node = NULL, *last = NULL;
-    char close = object ? '}' : ']';
+/* A container read_tree has open. */
+struct open_container {
+    cJSON *node; /* NULL: only checked (a skipped key's value, or in one) */
+    bool object;
+    bool escaped;    /* the key below needs copy_unescaped */
+    const char *key; /* raw key of the member this container is the value of */
+    size_t key_len;
+};
 
-    if (depth >= SG_JSON_MAX_DEPTH)
-        return fail(r, SG_ERR_LIMIT, "nested too deep");
-    if (out != NULL && (node = new_item(r, object ? cJSON_Object : cJSON_Array)) == NULL)
-        return false;
-    r->p++; /* '{' or '[' */
-    skip_space(r);
-    if (r->p < r->end && *r->p == close) {
-        r->p++;
-        goto done;
-    }
-    for (;;) {
-        const char *key = NULL;
-        size_t key_len = 0;
-        bool escaped = false, keep = out != NULL;
-        cJSON *item = NULL;
-        if (object) {
-            skip_space(r);
-            if (r->p >= r->end || *r->p != '"') {
-                fail(r, SG_ERR_INVALID, "an object key is not a string");
-                goto fail;
-            }
-            if (!scan_string(r, &key, &key_len, &escaped))
-                goto fail;
-            skip_space(r);
-            if (r->p >= r->end || *r->p != ':') {
-                fail(r, SG_ERR_INVALID, "a ':' is missing after an object key");
-                goto fail;
-            }
-            r->p++;
-            keep = keep && !skipped_key(r, key, key_len, escaped);
-        }
-        if (!read_value(r, depth + 1, keep ? &item : NULL))
-            goto fail;
-        if (keep) {
-            if (object && (item->string = copy_string(r, key, key_len, escaped)) == NULL) {
-                discard(r, item);
-                goto fail;
-            }
-            append(node, &last, item);
-        }
-        skip_space(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            continue;
-        }
-        if (r->p < r->end && *r->p == close) {
-            r->p++;
-            goto done;
-        }
-        fail(r, SG_ERR_INVALID, object ? "a ',' or '}' is missing" : "a ',' or ']' is missing");
-        goto fail;
-    }
-done:
-    if (object && r->unique_keys && node != NULL && has_duplicate_key(r, node))
-        goto fail;
-    if (out != NULL)
-        *out = node;
-    return true;
-fail:
-    discard(r, node);
-    return false;
-}
-
-/* Reads one value into *out, or only checks it when out is NULL. */
-static bool read_value(struct reader *r, int depth, cJSON **out)
+/* Reads one value into *out. A loop over the bytes with a stack of open
+ * containers rather than a call per value: a pod has hundreds of small
+ * values, and the calls cost more than reading them. The order of the
+ * checks and of the allocations is that of a recursive reader (a member's
+ * key is copied after its value, a container is added to its parent when
+ * it closes), so errors and their offsets do not depend on the loop. */
+static bool read_tree(struct reader *r, cJSON **out)
 {
-    double number;
+    struct open_container stack[SG_JSON_MAX_DEPTH], *top = NULL;
+    const char *p = r->p, *const end = r->end;
+    const char *key = NULL, *why;
+    size_t key_len = 0;
+    bool escaped = false, keep = true; /* the value at p is built */
     cJSON *item;
-    int type;
+    double number;
 
-    skip_space(r);
-    if (r->p >= r->end)
-        return fail(r, SG_ERR_INVALID, "the text ends where a value should be");
-    switch (*r->p) {
+value:
+    p = skip_space(p, end);
+    if (p >= end) {
+        why = "the text ends where a value should be";
+        goto invalid;
+    }
+    switch (*p) {
     case '{':
-        return read_container(r, depth, true, out);
-    case '[':
-        return read_container(r, depth, false, out);
-    case '"':
-        return read_string(r, out);
+    case '[': {
+        bool object = *p == '{';
+        cJSON *node = NULL;
+        if (top == stack + SG_JSON_MAX_DEPTH - 1) {
+            r->p = p;
+            fail(r, SG_ERR_LIMIT, "nested too deep");
+            goto fail;
+        }
+        if (keep && (node = new_item(r, object ? cJSON_Object : cJSON_Array)) == NULL) {
+            r->p = p;
+            goto fail;
+        }
+        top = top == NULL ? stack : top + 1;
+        top->node = node;
+        top->object = object;
+        top->escaped = escaped;
+        top->key = key;
+        top->key_len = key_len;
+        p = skip_space(p + 1, end);
+        if (p < end && *p == (object ? '}' : ']')) {
+            p++;
+            goto close;
+        }
+        if (object)
+            goto member;
+        goto value; /* keep stays: an array's items are built with it */
+    }
+    case '"': {
+        const char *raw;
+        size_t len;
+        bool esc;
+        if (!scan_string(r, &p, &raw, &len, &esc))
+            goto fail;
+        if (!keep)
+            goto next;
+        r->p = p;
+        if ((item = new_item(r, cJSON_String)) == NULL)
+            goto fail;
+        if ((item->valuestring = copy_string(r, raw, len, esc)) == NULL) {
+            if (r->doc == NULL)
+                cJSON_free(item);
+            goto fail;
+        }
+        goto add;
+    }
     case 't':
     case 'f':
-    case 'n':
-        type = *r->p == 't' ? cJSON_True : *r->p == 'f' ? cJSON_False : cJSON_NULL;
-        if (!read_word(r, type == cJSON_True ? "true" : type == cJSON_False ? "false" : "null"))
-            return false;
-        if (out == NULL)
-            return true;
-        return (*out = new_item(r, type)) != NULL;
+    case 'n': {
+        int type = *p == 't' ? cJSON_True : *p == 'f' ? cJSON_False : cJSON_NULL;
+        const char *word = type == cJSON_True ? "true" : type == cJSON_False ? "false" : "null";
+        size_t n = type == cJSON_False ? 5 : 4;
+        if ((size_t)(end - p) < n || memcmp(p, word, n) != 0) {
+            why = "not a JSON value";
+            goto invalid;
+        }
+        p += n;
+        if (!keep)
+            goto next;
+        r->p = p;
+        if ((item = new_item(r, type)) == NULL)
+            goto fail;
+        goto add;
+    }
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9': {
+        /* The usual number, a short integer, without read_number's calls;
+         * it takes the rest, from the first digit again. */
+        const char *start = p;
+        double v = 0;
+        do
+            v = v * 10 + (*p++ - '0');
+        while (p < end && *p >= '0' && *p <= '9');
+        if (p - start <= 15 && (p == end || (*p != '.' && *p != 'e' && *p != 'E'))) {
+            number = v;
+            break;
+        }
+        p = start;
+    }
+        /* fall through */
     default:
+        r->p = p;
         if (!read_number(r, &number))
-            return false;
-        if (out == NULL)
-            return true;
-        if ((item = new_item(r, cJSON_Number)) == NULL)
-            return false;
-        item->valuedouble = number;
-        item->valueint = number >= INT_MAX ? INT_MAX : number <= INT_MIN ? INT_MIN : (int)number;
+            goto fail;
+        p = r->p;
+        break;
+    }
+    /* A number. */
+    if (!keep)
+        goto next;
+    r->p = p;
+    if ((item = new_item(r, cJSON_Number)) == NULL)
+        goto fail;
+    item->valuedouble = number;
+    item->valueint = number >= INT_MAX ? INT_MAX : number <= INT_MIN ? INT_MIN : (int)number;
+
+add: /* item, the value under key, is whole; p is after it */
+    if (top == NULL) {
+        r->p = p;
         *out = item;
         return true;
     }
+    if (top->object && (item->string = copy_string(r, key, key_len, escaped)) == NULL) {
+        r->p = p;
+        discard(r, item);
+        goto fail;
+    }
+    append(top->node, item);
+
+next: /* after a member of top */
+    p = skip_space(p, end);
+    if (p < end && *p == ',') {
+        p++;
+        if (top->object)
+            goto member;
+        keep = top->node != NULL; /* a member of an item may have cleared it */
+        goto value;
+    }
+    if (p < end && *p == (top->object ? '}' : ']')) {
+        p++;
+        goto close;
+    }
+    why = top->object ? "a ',' or '}' is missing" : "a ',' or ']' is missing";
+    goto invalid;
+
+member: /* at a key of top, an object */
+    p = skip_space(p, end);
+    if (p >= end || *p != '"') {
+        why = "an object key is not a string";
+        goto invalid;
+    }
+    if (!scan_string(r, &p, &key, &key_len, &escaped))
+        goto fail;
+    p = skip_space(p, end);
+    if (p >= end || *p != ':') {
+        why = "a ':' is missing after an object key";
+        goto invalid;
+    }
+    p++;
+    keep = top->node != NULL && !skipped_key(r, key, key_len, escaped);
+    goto value;
+
+close: /* p is after top's closing bracket */
+    item = top->node;
+    if (item != NULL && top->object && r->unique_keys) {
+        r->p = p;
+        if (has_duplicate_key(r, item))
+            goto fail;
+    }
+    key = top->key;
+    key_len = top->key_len;
+    escaped = top->escaped;
+    top = top == stack ? NULL : top - 1;
+    if (item != NULL)
+        goto add;
+    goto next;
+
+invalid:
+    r->p = p;
+    fail(r, SG_ERR_INVALID, why);
+fail:
+    for (; top != NULL; top = top == stack ? NULL : top - 1)
+        discard(r, top->node);
+    return false;
 }
 
 static int parse(const char *text, size_t len, const struct sg_json_options *opt,
@@ -963,7 +1032,7 @@ static int parse(const char *text, size_t len, const struct sg_json_options *opt
             r.skip_by_first[first] |= UINT64_C(1) << r.n_skip;
         r.n_skip++;
     }
-    ok = read_value(&r, 0, &root);
+    ok = read_tree(&r, &root);
     *end = (size_t)(r.p - text);
     if (why != NULL)
         *why = ok ? NULL : r.why != NULL ? r.why : "not JSON";
