@@ -253,6 +253,7 @@ struct reader {
     size_t n_skip;
     size_t skip_len[MAX_SKIP];
     uint64_t skip_by_first[128]; /* bit i: skip[i] starts with this byte */
+    uint64_t skip_by_len[32];    /* bit i: skip[i]'s length is this, mod 32 */
     int rc;
     const char *why; /* what is wrong at p, for messages */
     /* sg_json_read: nodes and strings are carved from blocks, never freed
@@ -635,9 +636,45 @@ static char *copy_unescaped(struct reader *r, const char *raw, size_t len)
     return out;
 }
 
+/* memcpy for the short strings most keys and values are: two loads that
+ * may overlap, not a call (and never a byte outside either range). */
+static inline void copy_bytes(char *out, const char *in, size_t len)
+{
+    if (len >= 8 && len <= 16) {
+        uint64_t a, b;
+        memcpy(&a, in, 8);
+        memcpy(&b, in + len - 8, 8);
+        memcpy(out, &a, 8);
+        memcpy(out + len - 8, &b, 8);
+    } else if (len >= 4 && len < 8) {
+        uint32_t a, b;
+        memcpy(&a, in, 4);
+        memcpy(&b, in + len - 4, 4);
+        memcpy(out, &a, 4);
+        memcpy(out + len - 4, &b, 4);
+    } else if (len < 4) {
+        if (len > 0) {
+            out[0] = in[0];
+            out[len / 2] = in[len / 2];
+            out[len - 1] = in[len - 1];
+        }
+#ifdef __SSE2__
+    } else if (len <= 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)in);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(in + len - 16));
+        _mm_storeu_si128((__m128i *)(void *)out, a);
+        _mm_storeu_si128((__m128i *)(void *)(out + len - 16), b);
+#endif
+    } else {
+        memcpy(out, in, len);
+    }
+}
+
 /* Copies a scanned string, undoing escapes, through cJSON's allocator or
- * into the doc's blocks. Inline: most strings are plain. */
-static inline char *copy_string(struct reader *r, const char *raw, size_t len, bool escaped)
+ * into the doc's blocks. Inline, which gcc would not do on its own in
+ * read_tree: most strings are plain, and the call cost more than the copy. */
+static inline __attribute__((always_inline)) char *copy_string(struct reader *r, const char *raw,
+                                                               size_t len, bool escaped)
 {
     char *out;
 
@@ -648,7 +685,7 @@ static inline char *copy_string(struct reader *r, const char *raw, size_t len, b
         fail(r, SG_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    memcpy(out, raw, len);
+    copy_bytes(out, raw, len);
     out[len] = '\0';
     return out;
 }
@@ -745,8 +782,8 @@ static bool skipped_key(const struct reader *r, const char *raw, size_t len, boo
     if (escaped || len == 0 || (unsigned char)raw[0] >= 128)
         return false;
     /* Every key is looked up, so only the entries sharing its first byte
-     * are compared. */
-    candidates = r->skip_by_first[(unsigned char)raw[0]];
+     * and its length (mod 32) are compared: few keys have any. */
+    candidates = r->skip_by_first[(unsigned char)raw[0]] & r->skip_by_len[len % 32];
     while (candidates != 0) {
         size_t i = (size_t)__builtin_ctzll(candidates);
         if (r->skip_len[i] == len && memcmp(r->skip[i], raw, len) == 0)
@@ -829,13 +866,21 @@ static bool read_tree(struct reader *r, cJSON **out)
     cJSON *item;
     double number;
 
+    /* The API server sends compact JSON: each place whitespace may stand
+     * first looks for the byte it expects, and skips space only when that
+     * is not there. */
 value:
-    p = skip_space(p, end);
     if (p >= end) {
         why = "the text ends where a value should be";
         goto invalid;
     }
     switch (*p) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+        p = skip_space(p, end);
+        goto value;
     case '{':
     case '[': {
         bool object = *p == '{';
@@ -855,7 +900,8 @@ value:
         top->escaped = escaped;
         top->key = key;
         top->key_len = key_len;
-        p = skip_space(p + 1, end);
+        if (++p < end && (unsigned char)*p <= ' ')
+            p = skip_space(p, end);
         if (p < end && *p == (object ? '}' : ']')) {
             p++;
             goto close;
@@ -953,7 +999,6 @@ add: /* item, the value under key, is whole; p is after it */
     append(top->node, item);
 
 next: /* after a member of top */
-    p = skip_space(p, end);
     if (p < end && *p == ',') {
         p++;
         if (top->object)
@@ -965,21 +1010,32 @@ next: /* after a member of top */
         p++;
         goto close;
     }
+    if (p < end && (unsigned char)*p <= ' ') {
+        const char *after = skip_space(p, end);
+        if (after != p) {
+            p = after;
+            goto next;
+        }
+    }
     why = top->object ? "a ',' or '}' is missing" : "a ',' or ']' is missing";
     goto invalid;
 
 member: /* at a key of top, an object */
-    p = skip_space(p, end);
     if (p >= end || *p != '"') {
-        why = "an object key is not a string";
-        goto invalid;
+        p = skip_space(p, end);
+        if (p >= end || *p != '"') {
+            why = "an object key is not a string";
+            goto invalid;
+        }
     }
     if (!scan_string(r, &p, &key, &key_len, &escaped))
         goto fail;
-    p = skip_space(p, end);
     if (p >= end || *p != ':') {
-        why = "a ':' is missing after an object key";
-        goto invalid;
+        p = skip_space(p, end);
+        if (p >= end || *p != ':') {
+            why = "a ':' is missing after an object key";
+            goto invalid;
+        }
     }
     p++;
     keep = top->node != NULL && !skipped_key(r, key, key_len, escaped);
@@ -1013,7 +1069,7 @@ static int parse(const char *text, size_t len, const struct sg_json_options *opt
                  struct sg_json_doc *doc, cJSON **out, size_t *end, const char **why)
 {
     static const struct sg_json_options none = {0};
-    struct reader r = {.p = text, .end = text + len, .doc = doc};
+    struct reader r;
     const char *const *skip;
     cJSON *root = NULL;
     bool ok;
@@ -1021,15 +1077,28 @@ static int parse(const char *text, size_t len, const struct sg_json_options *opt
     if (opt == NULL)
         opt = &none;
     skip = opt->skip;
+    /* Field by field: zeroing skip_len too would cost as much as reading
+     * a few tokens, and only its first n_skip entries are read. */
+    r.p = text;
+    r.end = text + len;
     r.skip = skip;
     r.unique_keys = opt->unique_keys;
     r.exact_integers = opt->exact_integers;
+    r.n_skip = 0;
+    memset(r.skip_by_first, 0, sizeof(r.skip_by_first));
+    memset(r.skip_by_len, 0, sizeof(r.skip_by_len));
+    r.rc = 0;
+    r.why = NULL;
+    r.doc = doc;
+    r.next = NULL;
+    r.limit = NULL;
     *out = NULL;
     while (skip != NULL && skip[r.n_skip] != NULL && r.n_skip < MAX_SKIP) {
         unsigned char first = (unsigned char)skip[r.n_skip][0];
         r.skip_len[r.n_skip] = strlen(skip[r.n_skip]);
         if (first < 128)
             r.skip_by_first[first] |= UINT64_C(1) << r.n_skip;
+        r.skip_by_len[r.skip_len[r.n_skip] % 32] |= UINT64_C(1) << r.n_skip;
         r.n_skip++;
     }
     ok = read_tree(&r, &root);
