@@ -306,16 +306,20 @@ static char *add_block(struct reader *r, size_t size)
     return r->next;
 }
 
-/* `size` bytes for the tree, aligned for a cJSON node when `align`. */
-static inline void *take(struct reader *r, size_t size, bool align)
+/* `size` bytes for the tree, aligned for a cJSON node when `align`.
+ * `blocks` is r->doc != NULL: read_tree keeps it in a register rather
+ * than load r->doc for each of its hundreds of allocations. */
+static inline void *take_in(struct reader *r, size_t size, bool align, bool blocks)
 {
     size_t pad;
     char *at;
 
-    if (r->doc == NULL)
+    if (!blocks)
         return cJSON_malloc(size);
     pad = align ? (0 - (uintptr_t)r->next) & (_Alignof(cJSON) - 1) : 0;
-    if (r->next == NULL || (size_t)(r->limit - r->next) < size + pad) {
+    /* As integers: before the first block both are NULL, and the room
+     * between them, 0, is too little for anything. */
+    if ((uintptr_t)r->limit - (uintptr_t)r->next < size + pad) {
         at = add_block(r, size); /* aligned for anything */
         if (at == NULL)
             return NULL;
@@ -324,6 +328,11 @@ static inline void *take(struct reader *r, size_t size, bool align)
     }
     r->next = at + size;
     return at;
+}
+
+static inline void *take(struct reader *r, size_t size, bool align)
+{
+    return take_in(r, size, align, r->doc != NULL);
 }
 
 /* Gives back the end of the last thing taken, from `at` on. */
@@ -340,9 +349,9 @@ static void discard(struct reader *r, cJSON *item)
         cJSON_Delete(item);
 }
 
-static inline cJSON *new_item(struct reader *r, int type)
+static inline cJSON *new_item(struct reader *r, int type, bool blocks)
 {
-    cJSON *item = take(r, sizeof(*item), true);
+    cJSON *item = take_in(r, sizeof(*item), true, blocks);
 
     if (item == NULL) {
         fail(r, SG_ERR_NOMEM, "out of memory");
@@ -673,14 +682,14 @@ static inline void copy_bytes(char *out, const char *in, size_t len)
 /* Copies a scanned string, undoing escapes, through cJSON's allocator or
  * into the doc's blocks. Inline, which gcc would not do on its own in
  * read_tree: most strings are plain, and the call cost more than the copy. */
-static inline __attribute__((always_inline)) char *copy_string(struct reader *r, const char *raw,
-                                                               size_t len, bool escaped)
+static inline __attribute__((always_inline)) char *
+copy_string(struct reader *r, const char *raw, size_t len, bool escaped, bool blocks)
 {
     char *out;
 
     if (escaped)
         return copy_unescaped(r, raw, len);
-    out = take(r, len + 1, false);
+    out = take_in(r, len + 1, false, blocks);
     if (out == NULL) {
         fail(r, SG_ERR_NOMEM, "out of memory");
         return NULL;
@@ -855,8 +864,9 @@ struct open_container {
  * values, and the calls cost more than reading them. The order of the
  * checks and of the allocations is that of a recursive reader (a member's
  * key is copied after its value, a container is added to its parent when
- * it closes), so errors and their offsets do not depend on the loop. */
-static bool read_tree(struct reader *r, cJSON **out)
+ * it closes), so errors and their offsets do not depend on the loop.
+ * `blocks`: r->doc != NULL. */
+static bool read_tree(struct reader *r, cJSON **out, bool blocks)
 {
     struct open_container stack[SG_JSON_MAX_DEPTH], *top = NULL;
     const char *p = r->p, *const end = r->end;
@@ -865,6 +875,7 @@ static bool read_tree(struct reader *r, cJSON **out)
     bool escaped = false, keep = true; /* the value at p is built */
     cJSON *item;
     double number;
+    int type;
 
     /* The API server sends compact JSON: each place whitespace may stand
      * first looks for the byte it expects, and skips space only when that
@@ -890,7 +901,7 @@ value:
             fail(r, SG_ERR_LIMIT, "nested too deep");
             goto fail;
         }
-        if (keep && (node = new_item(r, object ? cJSON_Object : cJSON_Array)) == NULL) {
+        if (keep && (node = new_item(r, object ? cJSON_Object : cJSON_Array, blocks)) == NULL) {
             r->p = p;
             goto fail;
         }
@@ -919,33 +930,40 @@ value:
         if (!keep)
             goto next;
         r->p = p;
-        if ((item = new_item(r, cJSON_String)) == NULL)
+        if ((item = new_item(r, cJSON_String, blocks)) == NULL)
             goto fail;
-        if ((item->valuestring = copy_string(r, raw, len, esc)) == NULL) {
-            if (r->doc == NULL)
+        if ((item->valuestring = copy_string(r, raw, len, esc, blocks)) == NULL) {
+            if (!blocks)
                 cJSON_free(item);
             goto fail;
         }
         goto add;
     }
+    /* A constant length each, so that memcmp is a compare. */
     case 't':
-    case 'f':
-    case 'n': {
-        int type = *p == 't' ? cJSON_True : *p == 'f' ? cJSON_False : cJSON_NULL;
-        const char *word = type == cJSON_True ? "true" : type == cJSON_False ? "false" : "null";
-        size_t n = type == cJSON_False ? 5 : 4;
-        if ((size_t)(end - p) < n || memcmp(p, word, n) != 0) {
+        if (end - p < 4 || memcmp(p, "true", 4) != 0) {
             why = "not a JSON value";
             goto invalid;
         }
-        p += n;
-        if (!keep)
-            goto next;
-        r->p = p;
-        if ((item = new_item(r, type)) == NULL)
-            goto fail;
-        goto add;
-    }
+        p += 4;
+        type = cJSON_True;
+        goto word;
+    case 'f':
+        if (end - p < 5 || memcmp(p, "false", 5) != 0) {
+            why = "not a JSON value";
+            goto invalid;
+        }
+        p += 5;
+        type = cJSON_False;
+        goto word;
+    case 'n':
+        if (end - p < 4 || memcmp(p, "null", 4) != 0) {
+            why = "not a JSON value";
+            goto invalid;
+        }
+        p += 4;
+        type = cJSON_NULL;
+        goto word;
     case '1':
     case '2':
     case '3':
@@ -980,7 +998,7 @@ value:
     if (!keep)
         goto next;
     r->p = p;
-    if ((item = new_item(r, cJSON_Number)) == NULL)
+    if ((item = new_item(r, cJSON_Number, blocks)) == NULL)
         goto fail;
     item->valuedouble = number;
     item->valueint = number >= INT_MAX ? INT_MAX : number <= INT_MIN ? INT_MIN : (int)number;
@@ -991,7 +1009,7 @@ add: /* item, the value under key, is whole; p is after it */
         *out = item;
         return true;
     }
-    if (top->object && (item->string = copy_string(r, key, key_len, escaped)) == NULL) {
+    if (top->object && (item->string = copy_string(r, key, key_len, escaped, blocks)) == NULL) {
         r->p = p;
         discard(r, item);
         goto fail;
@@ -1040,6 +1058,14 @@ member: /* at a key of top, an object */
     p++;
     keep = top->node != NULL && !skipped_key(r, key, key_len, escaped);
     goto value;
+
+word: /* p is after true, false or null, of `type` */
+    if (!keep)
+        goto next;
+    r->p = p;
+    if ((item = new_item(r, type, blocks)) == NULL)
+        goto fail;
+    goto add;
 
 close: /* p is after top's closing bracket */
     item = top->node;
@@ -1101,7 +1127,7 @@ static int parse(const char *text, size_t len, const struct sg_json_options *opt
         r.skip_by_len[r.skip_len[r.n_skip] % 32] |= UINT64_C(1) << r.n_skip;
         r.n_skip++;
     }
-    ok = read_tree(&r, &root);
+    ok = read_tree(&r, &root, doc != NULL);
     *end = (size_t)(r.p - text);
     if (why != NULL)
         *why = ok ? NULL : r.why != NULL ? r.why : "not JSON";
