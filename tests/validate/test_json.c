@@ -189,6 +189,114 @@ static void depth_is_bounded(void **state)
     free(text);
 }
 
+/* cJSON's hooks, counting what sg_json_read asks for: its blocks. */
+static size_t hook_allocs;
+
+static void *counting_malloc(size_t n)
+{
+    hook_allocs++;
+    return malloc(n);
+}
+
+/* An object of `n` members whose values are escaped strings of about
+ * `value_len` bytes each (every other one a \u escape), then `tail`. */
+static char *many_members(size_t n, size_t value_len, const char *tail, size_t *len)
+{
+    size_t cap = n * (value_len * 4 + 64) + strlen(tail) + 16, o = 0;
+    char *text = malloc(cap);
+
+    text[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        o += (size_t)snprintf(text + o, cap - o, "%s\"key%05zu\":\"", i > 0 ? "," : "", i);
+        for (size_t k = 0; k < value_len; k++)
+            o += (size_t)snprintf(text + o, cap - o, "%s", k % 2 == 0 ? "\\u00e9" : "x");
+        text[o++] = '"';
+    }
+    o += (size_t)snprintf(text + o, cap - o, "%s", tail);
+    *len = o;
+    return text;
+}
+
+/* A tree bigger than the first block spans several, and every node and
+ * string in them is whole: it reads as sg_json_parse reads it. A value
+ * bigger than any block gets a block of its own. */
+static void read_fills_several_blocks(void **state)
+{
+    size_t len, end = 0, end_parse = 0;
+    char *text = many_members(3000, 40, "}", &len);
+    struct sg_json_doc doc;
+    cJSON *parsed = NULL;
+    const char *why = "unset";
+    char key[16], *big;
+    (void)state;
+
+    hook_allocs = 0;
+    cJSON_Hooks hooks = {.malloc_fn = counting_malloc, .free_fn = free};
+    cJSON_InitHooks(&hooks);
+    assert_int_equal(sg_json_read(text, len, NULL, &doc, &end, &why), 0);
+    cJSON_InitHooks(NULL);
+    assert_true(hook_allocs >= 4); /* 3000 nodes, keys and values: well past 8 KiB */
+    assert_int_equal(end, len);
+    assert_null(why);
+    assert_int_equal(sg_json_parse(text, len, NULL, &parsed, &end_parse, NULL), 0);
+    assert_true(cJSON_Compare(doc.root, parsed, true));
+    assert_int_equal(cJSON_GetArraySize(doc.root), 3000);
+    snprintf(key, sizeof(key), "key%05d", 2999);
+    const cJSON *last = cJSON_GetObjectItemCaseSensitive(doc.root, key);
+    assert_non_null(last);
+    assert_int_equal(strlen(last->valuestring), 20 * 2 + 20);
+    assert_memory_equal(last->valuestring, "\xC3\xA9x\xC3\xA9x", 6);
+    assert_ptr_equal(doc.root->child->prev, last); /* cJSON's list rule */
+    cJSON_Delete(parsed);
+    sg_json_doc_release(&doc);
+    sg_json_doc_release(&doc); /* released twice: a zeroed doc is a no-op */
+    free(text);
+
+    /* One value of 300 KB: more than the largest block (256 KiB), so it
+     * gets a block its own size. */
+    text = many_members(1, 200 * 1000, "}", &len);
+    assert_int_equal(sg_json_read(text, len, NULL, &doc, &end, &why), 0);
+    big = doc.root->child->valuestring;
+    assert_int_equal(strlen(big), 300 * 1000);
+    assert_memory_equal(big + strlen(big) - 3, "\xC3\xA9x", 3);
+    sg_json_doc_release(&doc);
+    free(text);
+}
+
+/* A read that fails after filling several blocks frees them all (ASan
+ * would report a leak) and gives the offset and message sg_json_parse
+ * gives. */
+static void read_failure_half_way_frees_blocks(void **state)
+{
+    static const char *const tails[] = {",\"bad\":[1,2,}", ",\"bad\":\"\\x\"}", ",\"k\":1"};
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+        size_t len, end = 0, end_parse = 0;
+        char *text = many_members(2000, 30, tails[i], &len);
+        struct sg_json_doc doc;
+        cJSON *parsed = NULL;
+        const char *why = NULL, *why_parse = NULL;
+
+        hook_allocs = 0;
+        cJSON_Hooks hooks = {.malloc_fn = counting_malloc, .free_fn = free};
+        cJSON_InitHooks(&hooks);
+        assert_int_equal(sg_json_read(text, len, NULL, &doc, &end, &why), SG_ERR_INVALID);
+        cJSON_InitHooks(NULL);
+        assert_true(hook_allocs >= 3);
+        assert_null(doc.root);
+        assert_null(doc.blocks);
+        assert_int_equal(sg_json_parse(text, len, NULL, &parsed, &end_parse, &why_parse),
+                         SG_ERR_INVALID);
+        assert_null(parsed);
+        assert_int_equal(end, end_parse);
+        assert_string_equal(why, why_parse);
+        assert_true(end > len - strlen(tails[i]));
+        sg_json_doc_release(&doc);
+        free(text);
+    }
+}
+
 /* Every review fixture reads as cJSON reads it. */
 static void agrees_with_cjson_on_requests(void **state)
 {
@@ -233,6 +341,8 @@ int main(void)
         cmocka_unit_test(skipped_keys_are_checked_not_built),
         cmocka_unit_test(depth_is_bounded),
         cmocka_unit_test(agrees_with_cjson_on_requests),
+        cmocka_unit_test(read_fills_several_blocks),
+        cmocka_unit_test(read_failure_half_way_frees_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
