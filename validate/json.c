@@ -876,6 +876,9 @@ static bool read_tree(struct reader *r, cJSON **out, bool blocks)
     cJSON *item;
     double number;
     int type;
+    const char *raw; /* a string value, as scan_string leaves it */
+    size_t len;
+    bool esc;
 
     /* The API server sends compact JSON: each place whitespace may stand
      * first looks for the byte it expects, and skips space only when that
@@ -885,6 +888,9 @@ value:
         why = "the text ends where a value should be";
         goto invalid;
     }
+    /* Half the values are strings: not through the switch's ranges. */
+    if (*p == '"')
+        goto string;
     switch (*p) {
     case ' ':
     case '\t':
@@ -921,10 +927,8 @@ value:
             goto member;
         goto value; /* keep stays: an array's items are built with it */
     }
-    case '"': {
-        const char *raw;
-        size_t len;
-        bool esc;
+    case '"':
+    string:
         if (!scan_string(r, &p, &raw, &len, &esc))
             goto fail;
         if (!keep)
@@ -938,7 +942,6 @@ value:
             goto fail;
         }
         goto add;
-    }
     /* A constant length each, so that memcmp is a compare. */
     case 't':
         if (end - p < 4 || memcmp(p, "true", 4) != 0) {
