@@ -556,9 +556,17 @@ static inline bool scan_string(struct reader *r, const char **at, const char **r
         *at = p + 1;
         return true;
     }
+    /* Through copies: were the caller's variables passed to a function
+     * that is not inlined, they would live in memory on the fast path too. */
+    const char *rest_raw;
+    size_t rest_len;
+    bool rest_escaped;
     r->p = *at;
-    if (!scan_string_rest(r, p, raw, raw_len, escaped))
+    if (!scan_string_rest(r, p, &rest_raw, &rest_len, &rest_escaped))
         return false;
+    *raw = rest_raw;
+    *raw_len = rest_len;
+    *escaped = rest_escaped;
     *at = r->p;
     return true;
 }
