@@ -252,8 +252,8 @@ struct reader {
     bool unique_keys, exact_integers;
     size_t n_skip;
     size_t skip_len[MAX_SKIP];
-    uint64_t skip_by_first[128]; /* bit i: skip[i] starts with this byte */
-    uint64_t skip_by_len[32];    /* bit i: skip[i]'s length is this, mod 32 */
+    uint64_t skip_by_first[64]; /* bit i: skip[i] starts with this byte, mod 64 */
+    uint64_t skip_by_len[32];   /* bit i: skip[i]'s length is this, mod 32 */
     int rc;
     const char *why; /* what is wrong at p, for messages */
     /* sg_json_read: nodes and strings are carved from blocks, never freed
@@ -465,15 +465,15 @@ static inline const char *skip_plain(const char *p, const char *end)
     /* Most bytes are plain and a string's body is scanned once: 16 bytes
      * per step while 16 remain (never past end). With bit 1 flipped, the
      * quote is 0x20 and the control characters stay below it; as signed
-     * bytes, every byte >= 0x80 is below it too. So one compare (< 0x21)
-     * finds all three, and a second the backslash. */
+     * bytes, every byte >= 0x80 is below it too. So one compare (> 0x20)
+     * finds the bytes that may be plain, and a second the backslash. */
     const __m128i flip = _mm_set1_epi8(0x02), backslash = _mm_set1_epi8('\\'),
-                  above = _mm_set1_epi8(0x21);
+                  space = _mm_set1_epi8(0x20);
     while (end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, backslash),
-                                   _mm_cmplt_epi8(_mm_xor_si128(v, flip), above));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        __m128i plain = _mm_andnot_si128(_mm_cmpeq_epi8(v, backslash),
+                                         _mm_cmpgt_epi8(_mm_xor_si128(v, flip), space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(plain) ^ 0xFFFFu;
         if (mask != 0)
             return p + __builtin_ctz(mask);
         p += 16;
@@ -799,8 +799,8 @@ static bool skipped_key(const struct reader *r, const char *raw, size_t len, boo
     if (escaped || len == 0 || (unsigned char)raw[0] >= 128)
         return false;
     /* Every key is looked up, so only the entries sharing its first byte
-     * and its length (mod 32) are compared: few keys have any. */
-    candidates = r->skip_by_first[(unsigned char)raw[0]] & r->skip_by_len[len % 32];
+     * (mod 64) and its length (mod 32) are compared: few keys have any. */
+    candidates = r->skip_by_first[(unsigned char)raw[0] % 64] & r->skip_by_len[len % 32];
     while (candidates != 0) {
         size_t i = (size_t)__builtin_ctzll(candidates);
         if (r->skip_len[i] == len && memcmp(r->skip[i], raw, len) == 0)
@@ -1134,7 +1134,7 @@ static int parse(const char *text, size_t len, const struct sg_json_options *opt
         unsigned char first = (unsigned char)skip[r.n_skip][0];
         r.skip_len[r.n_skip] = strlen(skip[r.n_skip]);
         if (first < 128)
-            r.skip_by_first[first] |= UINT64_C(1) << r.n_skip;
+            r.skip_by_first[first % 64] |= UINT64_C(1) << r.n_skip;
         r.skip_by_len[r.skip_len[r.n_skip] % 32] |= UINT64_C(1) << r.n_skip;
         r.n_skip++;
     }
