@@ -325,6 +325,10 @@ static inline void *take_in(struct reader *r, size_t size, bool align, bool bloc
             return NULL;
     } else {
         at = r->next + pad;
+        /* Room was found, so there is a block: saying so spares the
+         * callers a NULL test on this path. */
+        if (at == NULL)
+            __builtin_unreachable();
     }
     r->next = at + size;
     return at;
