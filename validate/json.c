@@ -796,6 +796,30 @@ bad:
     return fail(r, SG_ERR_INVALID, "not a JSON value");
 }
 
+/* memcmp(a, b, len) == 0 for the short keys of a skip list, most of which
+ * are compared because they match: loads that may overlap, not a call. */
+static inline bool same_bytes(const char *a, const char *b, size_t len)
+{
+    uint64_t a8[2], b8[2];
+    uint32_t a4[2], b4[2];
+
+    if (len >= 8 && len <= 16) {
+        memcpy(&a8[0], a, 8);
+        memcpy(&a8[1], a + len - 8, 8);
+        memcpy(&b8[0], b, 8);
+        memcpy(&b8[1], b + len - 8, 8);
+        return ((a8[0] ^ b8[0]) | (a8[1] ^ b8[1])) == 0;
+    }
+    if (len >= 4 && len < 8) {
+        memcpy(&a4[0], a, 4);
+        memcpy(&a4[1], a + len - 4, 4);
+        memcpy(&b4[0], b, 4);
+        memcpy(&b4[1], b + len - 4, 4);
+        return ((a4[0] ^ b4[0]) | (a4[1] ^ b4[1])) == 0;
+    }
+    return memcmp(a, b, len) == 0;
+}
+
 static bool skipped_key(const struct reader *r, const char *raw, size_t len, bool escaped)
 {
     uint64_t candidates;
@@ -807,7 +831,7 @@ static bool skipped_key(const struct reader *r, const char *raw, size_t len, boo
     candidates = r->skip_by_first[(unsigned char)raw[0] % 64] & r->skip_by_len[len % 32];
     while (candidates != 0) {
         size_t i = (size_t)__builtin_ctzll(candidates);
-        if (r->skip_len[i] == len && memcmp(r->skip[i], raw, len) == 0)
+        if (r->skip_len[i] == len && same_bytes(r->skip[i], raw, len))
             return true;
         candidates &= candidates - 1;
     }
@@ -888,6 +912,8 @@ static bool read_tree(struct reader *r, cJSON **out, bool blocks)
     cJSON *item;
     double number;
     int type;
+    cJSON *node; /* a container being opened */
+    bool object;
     const char *raw; /* a string value, as scan_string leaves it */
     size_t len;
     bool esc;
@@ -900,9 +926,12 @@ value:
         why = "the text ends where a value should be";
         goto invalid;
     }
-    /* Half the values are strings: not through the switch's ranges. */
+    /* Half the values are strings and most others objects: not through
+     * the switch's ranges. */
     if (*p == '"')
         goto string;
+    if (*p == '{')
+        goto open;
     switch (*p) {
     case ' ':
     case '\t':
@@ -911,9 +940,10 @@ value:
         p = skip_space(p, end);
         goto value;
     case '{':
-    case '[': {
-        bool object = *p == '{';
-        cJSON *node = NULL;
+    case '[':
+    open:
+        object = *p == '{';
+        node = NULL;
         if (top == stack + SG_JSON_MAX_DEPTH - 1) {
             r->p = p;
             fail(r, SG_ERR_LIMIT, "nested too deep");
@@ -938,7 +968,6 @@ value:
         if (object)
             goto member;
         goto value; /* keep stays: an array's items are built with it */
-    }
     case '"':
     string:
         if (!scan_string(r, &p, &raw, &len, &esc))
