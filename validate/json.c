@@ -1029,9 +1029,10 @@ value:
             break;
         }
         p = start;
+        goto any_number;
     }
-        /* fall through */
     default:
+    any_number:
         r->p = p;
         if (!read_number(r, &number))
             goto fail;
