@@ -139,8 +139,12 @@ static enum MHD_Result respond(struct sg_server *s, struct conn *c, struct MHD_C
     sg_tlsio_cork(&c->io, body_bytes); /* flushed as one record by on_completed */
     r = MHD_queue_response(mc, status, resp);
     MHD_destroy_response(resp);
-    if (r == MHD_YES)
+    if (r == MHD_YES) {
         sg_metrics_request(s->metrics, ep, status);
+    } else {
+        const char *why;
+        sg_tlsio_flush(&c->io, &why); /* nothing is held yet: only uncorks */
+    }
     return r;
 }
 
