@@ -29,7 +29,8 @@
 
 /* Read-ahead per connection, allocated at its first read. A larger record
  * than this is read straight into GnuTLS's buffer. Go's TLS (the API
- * server) sends records of about 1.4 KB until a connection is busy. */
+ * server) starts a connection with records of about 1.2 KB and lets them
+ * grow as it sends more, so a review often spans several records. */
 #define SG_TLSIO_READAHEAD_BYTES (8u * 1024)
 
 /* Responses up to this size are corked into one record. */
