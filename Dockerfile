@@ -31,7 +31,7 @@ RUN ./scripts/build -DSG_BUILD_TESTS=OFF \
 # nothing missing, nothing extra.
 FROM debian:bookworm-slim AS runtime
 LABEL org.opencontainers.image.title="seccomp-guard"
-ARG RUNTIME_PACKAGES="libcjson1 libyaml-0-2 libmicrohttpd12 libgnutls30 libssl3"
+ARG RUNTIME_PACKAGES="libcjson1 libyaml-0-2 libssl3"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $RUNTIME_PACKAGES \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
@@ -40,10 +40,10 @@ COPY --from=build /src/build/seccomp-guard /rootfs/usr/local/bin/seccomp-guard
 # closure) at its real path with its soname link, the dynamic loader at its
 # real path and at the path the binary names, and for each package these
 # come from its copyright file and the common licences that file refers to.
-# No configuration files: GnuTLS, OpenSSL and glibc run on their defaults
-# (no /etc/gnutls/config, no openssl.cnf, UTC without /etc/localtime, a
-# numeric user without /etc/passwd), as on bookworm-slim, which had none of
-# them either but an /etc/localtime saying UTC. No shell, no package
+# No configuration files: OpenSSL and glibc run on their defaults (no
+# openssl.cnf, UTC without /etc/localtime, a numeric user without
+# /etc/passwd), as on bookworm-slim, which had none of them either but an
+# /etc/localtime saying UTC. No shell, no package
 # manager, no CA bundle: the server trusts only the files it is given.
 # The last step runs the binary in /rootfs alone: a library missing there
 # fails the build, not the cluster.

@@ -837,8 +837,8 @@ static int pem_cert(X509 *x, BIO **bio, struct sg_error *err)
     return 0;
 }
 
-/* PKCS#8, unencrypted: what a kubernetes.io/tls Secret holds and what both
- * OpenSSL and GnuTLS read. The BIO is secure memory, wiped when freed. */
+/* PKCS#8, unencrypted: what a kubernetes.io/tls Secret holds and what
+ * OpenSSL reads. The BIO is secure memory, wiped when freed. */
 static int pem_key(EVP_PKEY *k, BIO **bio, struct sg_error *err)
 {
     char why[256];

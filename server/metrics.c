@@ -13,7 +13,8 @@
 #include "error.h"
 
 /* The codes the server answers with; anything else counts as "other". */
-static const unsigned tracked_codes[] = {200, 400, 403, 404, 405, 413, 415, 500, 503};
+static const unsigned tracked_codes[] = {200, 400, 403, 404, 405, 413, 415,
+                                         417, 431, 500, 501, 503, 505};
 #define N_CODES (sizeof(tracked_codes) / sizeof(tracked_codes[0]) + 1)
 
 /* Upper bounds in microseconds: 100 us .. 1 s covers a 3 KB pod (tens of

@@ -1,60 +1,132 @@
 /* server.c - see server.h.
  *
- * A request's life: libmicrohttpd calls on_request once when the headers
- * are in (route, method, content type and length are checked then, and an
- * error is answered before any body is read), once per chunk of body
- * (appended to a buffer sized from Content-Length), and once at the end,
- * when the engine judges the body and the response is queued. The policy
- * snapshot is taken at that point and released right after, so a reload
- * never changes a decision half-way. */
+ * A connection's life, on the event loop thread that accepted it: the TLS
+ * handshake; then requests one after another, each read as a head (parsed
+ * by http.c; route, method, content type and length are checked there, so
+ * an error is answered before any body is read) and a body (straight into
+ * a buffer sized from Content-Length, or decoded from chunks), judged by
+ * the engine, answered; then idle until the next request or the idle
+ * timeout. While a response is being written nothing more is read, so a
+ * client that does not read its answers stalls only itself, and the
+ * request timeout cuts it.
+ *
+ * Sockets are non-blocking and edge-triggered in epoll, registered once
+ * for reading and writing: a connection is driven until OpenSSL reports
+ * that the socket would block, so no readiness is ever missed. The policy
+ * snapshot is taken when a body is complete and released right after the
+ * decision, so a reload never changes a decision half-way. */
 #include "server.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <gnutls/gnutls.h>
-#include <microhttpd.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "arena.h"
-#include "conns.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "policyfile.h"
 #include "signals.h"
+#include "sockbio.h"
 #include "tls.h"
-#include "tlsio.h"
 
 #define THREADS_MAX 64
 
-/* One client connection; libmicrohttpd's socket context. */
+/* Buffers: the request head starts in IN_START bytes and may grow to the
+ * per-connection limit; a response buffer larger than OUT_KEEP_BYTES is
+ * not kept for the next request. */
+#define IN_START_BYTES 4096u
+#define OUT_KEEP_BYTES (64u * 1024)
+/* A body that comes with a refused request is read and dropped, keeping
+ * the connection, when it is at most this long; a longer one (or a
+ * chunked one over it) is not read: the answer closes the connection. */
+#define DISCARD_MAX_BYTES (64u * 1024)
+/* After an answer that leaves part of a request unread, the connection
+ * reads and drops what still comes for this long before closing, so the
+ * kernel does not reset it (and the answer with it) for unread data. */
+#define LINGER_MS 2000
+/* Requests one connection may have served from one wake-up before the
+ * loop looks at the others (a client pipelining without end). */
+#define ROUNDS_PER_WAKE  32
+#define ACCEPTS_PER_WAKE 64
+#define EVENTS_PER_WAIT  128
+/* Stopping: idle connections are closed once the loop has seen no request
+ * in progress for this many looks this far apart. */
+#define STOP_QUIET_LOOKS 2
+#define STOP_LOOK_MS     20
+
+enum conn_state {
+    ST_HANDSHAKE,
+    ST_HEAD,      /* reading a request head (or idle, waiting for one) */
+    ST_BODY,      /* reading its body */
+    ST_RESPONDED, /* the response is in `out`; next request once it is sent */
+    ST_LINGER,    /* answered and shut down; dropping what the client still sends */
+};
+
+struct loop;
+
+/* One client connection, owned by the loop that accepted it. */
 struct conn {
-    struct sg_conn_track track;
-    struct sg_server *server;
+    struct conn *prev, *next; /* the loop's list */
+    struct conn *ready_next;  /* the loop's list of connections to drive again */
+    bool on_ready;
+    struct loop *loop;
+    int fd;
+    SSL *ssl;
     struct sg_snapshot *tls; /* the pair this connection was handshaken with */
-    struct sg_tlsio io;
-    /* The request in progress (one at a time: HTTP/1.1 without pipelining). */
-    bool in_request;
-    bool answered;   /* an error response is queued; ignore the body */
-    unsigned status; /* deferred error found while reading the body */
-    const char *why; /* its message */
+    enum conn_state state;
+    bool busy;             /* handshaking or in a request: the request timeout runs */
+    bool writing_stalled;  /* the socket would not take the response */
+    long long deadline_ms; /* when the running timeout cuts the connection */
+    /* Bytes read and not yet used, in[in_pos..in_len): a head, the start
+     * of a body, the next pipelined requests. No "\r\n\r\n" ends a head
+     * before in[in_scan], so a head arriving in pieces is parsed once. */
+    char *in;
+    size_t in_pos, in_len, in_cap, in_scan;
+    bool drained;   /* the last recv() came back short: the socket was empty */
+    bool peer_shut; /* epoll saw the client's end of stream (or an error) */
+    /* The request in progress. */
+    struct sg_http_head head;
     const struct route *route;
+    bool in_request; /* counted in the server's in_flight */
+    bool head_only;  /* HEAD: the answer has no body */
+    bool discard;    /* the body is read and dropped (the request was refused) */
+    unsigned status; /* refusal to answer once the body has been dropped */
+    const char *why;
+    char why_buf[160];
+    bool close_after; /* close once the response is sent */
+    bool linger;      /* ... after dropping what the client still sends */
+    bool chunked;
+    struct sg_http_chunked chunks;
+    size_t body_left; /* Content-Length bytes still to come */
     char *body;
     size_t body_len, body_cap;
     size_t reserved; /* bytes of the body-memory budget held */
+    /* The response being sent: out[out_pos..out_len). */
+    char *out;
+    size_t out_len, out_pos, out_cap;
 };
 
-typedef enum MHD_Result (*handler_fn)(struct sg_server *s, struct conn *c,
-                                      struct MHD_Connection *mc);
+typedef void (*handler_fn)(struct sg_server *s, struct conn *c);
 
 struct route {
     const char *path;
@@ -64,38 +136,60 @@ struct route {
     bool has_body;
 };
 
+/* One event-loop thread: its own epoll set and connections. */
+struct loop {
+    struct sg_server *server;
+    pthread_t thread;
+    bool started;
+    int epfd;
+    int wake_fd;        /* eventfd: the control thread asks the loop to stop */
+    struct conn conns;  /* sentinel of a circular list */
+    struct conn *ready; /* connections to drive again before waiting */
+    long long now_ms;   /* CLOCK_MONOTONIC at the last wake-up */
+    long long next_tick_ms;
+    bool listening; /* the listening socket is in this loop's epoll set */
+    bool stopping;
+    unsigned quiet_looks;
+    long long next_look_ms;
+    atomic_bool has_busy; /* stopping: a connection of this loop is in a request */
+    long long stop_deadline_ms;
+    time_t date_at; /* the Date header below is for this second */
+    char date[40];
+};
+
 struct sg_server {
     struct sg_server_config cfg;
-    struct MHD_Daemon *daemon;
+    int listen_fd;
+    struct loop *loops;
+    unsigned n_loops;
     struct sg_policyfile *policy;
     struct sg_tls_store *tls;
-    char *client_ca_pem;
     struct sg_metrics *metrics;
     struct sg_log log;
     bool log_ready;
-    struct sg_conns conns;
-    bool conns_ready;
+    atomic_uint connections;
+    atomic_uint busy;          /* connections handshaking or in a request */
     atomic_size_t body_memory; /* bytes reserved by bodies being received */
-    atomic_uint in_flight;     /* requests between headers and response sent */
+    atomic_uint in_flight;     /* requests between head and response sent */
+    atomic_uint timeouts;      /* connections cut by the request timeout, not yet logged */
+    atomic_uint stalled;       /* ... of which a response could not be sent */
+    atomic_uint limit_hits;    /* times a loop stopped accepting at the limit, not yet logged */
     atomic_bool stopping;
     unsigned port;
 };
 
-static enum MHD_Result handle_review(struct sg_server *s, struct conn *c,
-                                     struct MHD_Connection *mc);
-static enum MHD_Result handle_healthz(struct sg_server *s, struct conn *c,
-                                      struct MHD_Connection *mc);
-static enum MHD_Result handle_readyz(struct sg_server *s, struct conn *c,
-                                     struct MHD_Connection *mc);
-static enum MHD_Result handle_metrics(struct sg_server *s, struct conn *c,
-                                      struct MHD_Connection *mc);
+static void loop_listen(struct loop *l, bool on);
+static void handle_review(struct sg_server *s, struct conn *c);
+static void handle_healthz(struct sg_server *s, struct conn *c);
+static void handle_readyz(struct sg_server *s, struct conn *c);
+static void handle_metrics(struct sg_server *s, struct conn *c);
 
 static const struct route routes[] = {
-    {"/validate", MHD_HTTP_METHOD_POST, SG_ENDPOINT_VALIDATE, handle_review, true},
-    {"/mutate", MHD_HTTP_METHOD_POST, SG_ENDPOINT_MUTATE, handle_review, true},
-    {"/healthz", MHD_HTTP_METHOD_GET, SG_ENDPOINT_HEALTHZ, handle_healthz, false},
-    {"/readyz", MHD_HTTP_METHOD_GET, SG_ENDPOINT_READYZ, handle_readyz, false},
-    {"/metrics", MHD_HTTP_METHOD_GET, SG_ENDPOINT_METRICS, handle_metrics, false},
+    {"/validate", "POST", SG_ENDPOINT_VALIDATE, handle_review, true},
+    {"/mutate", "POST", SG_ENDPOINT_MUTATE, handle_review, true},
+    {"/healthz", "GET", SG_ENDPOINT_HEALTHZ, handle_healthz, false},
+    {"/readyz", "GET", SG_ENDPOINT_READYZ, handle_readyz, false},
+    {"/metrics", "GET", SG_ENDPOINT_METRICS, handle_metrics, false},
 };
 
 void sg_server_config_init(struct sg_server_config *cfg)
@@ -113,6 +207,14 @@ void sg_server_config_init(struct sg_server_config *cfg)
     cfg->event_fd = 2;
 }
 
+static long long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static unsigned long long now_us(void)
 {
     struct timespec ts;
@@ -123,55 +225,142 @@ static unsigned long long now_us(void)
 
 /* ---- responses ---------------------------------------------------------- */
 
-/* Queues `resp` with `status`, counts it, and drops our reference. While
- * shutting down every response closes its connection, so keep-alive clients
- * move to another replica instead of finding this one gone mid-request. */
-static enum MHD_Result respond(struct sg_server *s, struct conn *c, struct MHD_Connection *mc,
-                               enum sg_endpoint ep, unsigned status, struct MHD_Response *resp,
-                               size_t body_bytes)
+static const char *reason_phrase(unsigned status)
 {
-    enum MHD_Result r;
-
-    if (resp == NULL)
-        return MHD_NO;
-    if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    sg_tlsio_cork(&c->io, body_bytes); /* flushed as one record by on_completed */
-    r = MHD_queue_response(mc, status, resp);
-    MHD_destroy_response(resp);
-    if (r == MHD_YES) {
-        sg_metrics_request(s->metrics, ep, status);
-    } else {
-        const char *why;
-        sg_tlsio_flush(&c->io, &why); /* nothing is held yet: only uncorks */
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 417:
+        return "Expectation Failed";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Error";
     }
-    return r;
 }
 
-static enum MHD_Result respond_text(struct sg_server *s, struct conn *c, struct MHD_Connection *mc,
-                                    enum sg_endpoint ep, unsigned status, const char *text)
+/* The Date header's value (RFC 9110 section 6.6.1), formatted once a second
+ * per loop. */
+static const char *loop_date(struct loop *l)
 {
-    struct MHD_Response *resp;
+    time_t now = time(NULL);
+    struct tm tm;
 
-    resp = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-    if (resp == NULL)
-        return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-    return respond(s, c, mc, ep, status, resp, strlen(text));
+    if (now != l->date_at && gmtime_r(&now, &tm) != NULL) {
+        strftime(l->date, sizeof(l->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        l->date_at = now;
+    }
+    return l->date;
 }
 
-/* An error on an admission endpoint also gets a log line. */
-static enum MHD_Result respond_error(struct sg_server *s, struct conn *c, struct MHD_Connection *mc,
-                                     unsigned status, const char *why)
+/* Room for n more bytes after what `out` holds. */
+static bool out_reserve(struct conn *c, size_t n)
 {
-    char text[SG_ERROR_MSG_MAX + 2];
+    char *nb;
+    size_t cap;
+
+    if (c->out_pos == c->out_len)
+        c->out_pos = c->out_len = 0;
+    if (n <= c->out_cap - c->out_len)
+        return true;
+    cap = c->out_len + n;
+    if (cap < 2 * c->out_cap)
+        cap = 2 * c->out_cap;
+    nb = realloc(c->out, cap);
+    if (nb == NULL)
+        return false;
+    c->out = nb;
+    c->out_cap = cap;
+    return true;
+}
+
+/* Puts a whole response in `out`; it is sent before anything more is read.
+ * Every response closes the connection while the server is stopping, so
+ * keep-alive clients move to another replica instead of finding this one
+ * gone mid-request. `extra` is NULL or header lines, each ending in CRLF. */
+static void respond(struct conn *c, enum sg_endpoint ep, unsigned status, const char *type,
+                    const char *body, size_t len, const char *extra)
+{
+    struct sg_server *s = c->loop->server;
+    const char *connection = "";
+    char head[512];
+    int n;
+
+    if (atomic_load_explicit(&s->stopping, memory_order_relaxed) || !c->head.keep_alive)
+        c->close_after = true;
+    if (c->close_after)
+        connection = "Connection: close\r\n";
+    else if (c->head.minor == 0)
+        connection = "Connection: keep-alive\r\n";
+    n = snprintf(
+        head, sizeof(head),
+        "HTTP/1.1 %u %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n", status,
+        reason_phrase(status), loop_date(c->loop), type, len, connection,
+        extra != NULL ? extra : "");
+    if (n < 0 || (size_t)n >= sizeof(head))
+        n = 0; /* cannot happen: every part is short */
+    if (c->head_only)
+        len = 0;
+    if (!out_reserve(c, (size_t)n + len)) {
+        /* No memory for an answer: the client sees the connection close. */
+        c->close_after = true;
+        c->linger = false;
+        c->out_pos = c->out_len = 0;
+    } else {
+        memcpy(c->out + c->out_len, head, (size_t)n);
+        if (len > 0)
+            memcpy(c->out + c->out_len + (size_t)n, body, len);
+        c->out_len += (size_t)n + len;
+    }
+    sg_metrics_request(s->metrics, ep, status);
+    c->state = ST_RESPONDED;
+}
+
+static void respond_text(struct conn *c, enum sg_endpoint ep, unsigned status, const char *text,
+                         const char *extra)
+{
+    respond(c, ep, status, "text/plain; charset=utf-8", text, strlen(text), extra);
+}
+
+/* An error answer; on an admission endpoint also a log line. */
+static void respond_error(struct conn *c, unsigned status, const char *why)
+{
+    struct sg_server *s = c->loop->server;
     enum sg_endpoint ep = c->route != NULL ? c->route->endpoint : SG_ENDPOINT_OTHER;
+    char text[SG_ERROR_MSG_MAX + 2];
+    char allow[64];
 
-    c->answered = true;
     if (ep == SG_ENDPOINT_VALIDATE || ep == SG_ENDPOINT_MUTATE)
         sg_log_rejected(&s->log, sg_endpoint_name(ep), status, why);
     snprintf(text, sizeof(text), "%s\n", why);
-    return respond_text(s, c, mc, ep, status, text);
+    if (status == 405 && c->route != NULL) {
+        snprintf(allow, sizeof(allow), "Allow: %s\r\n", c->route->method);
+        respond_text(c, ep, status, text, allow);
+    } else {
+        respond_text(c, ep, status, text, NULL);
+    }
 }
 
 /* ---- the request body --------------------------------------------------- */
@@ -202,219 +391,235 @@ static unsigned body_reserve(struct sg_server *s, struct conn *c, size_t cap)
     char *nb;
 
     if (cap > s->cfg.max_body_bytes)
-        return MHD_HTTP_CONTENT_TOO_LARGE;
+        return 413;
     if (cap <= c->body_cap && c->body != NULL)
         return 0;
     if (!budget_take(s, c, cap - c->body_cap))
-        return MHD_HTTP_SERVICE_UNAVAILABLE;
+        return 503;
     nb = realloc(c->body, cap + 1);
     if (nb == NULL) {
         atomic_fetch_sub(&s->body_memory, cap - c->body_cap);
         c->reserved -= cap - c->body_cap;
-        return MHD_HTTP_SERVICE_UNAVAILABLE;
+        return 503;
     }
     c->body = nb;
     c->body_cap = cap;
     return 0;
 }
 
-static bool parse_length(const char *v, size_t *out)
-{
-    size_t n = 0;
-
-    if (v == NULL || *v == '\0')
-        return false;
-    for (; *v != '\0'; v++) {
-        if (*v < '0' || *v > '9' || n > (SIZE_MAX - 9) / 10)
-            return false;
-        n = n * 10 + (size_t)(*v - '0');
-    }
-    *out = n;
-    return true;
-}
-
 /* application/json, any case, optionally followed by parameters. */
-static bool is_json(const char *v)
+static bool is_json(const struct sg_http_head *h)
 {
     static const char want[] = "application/json";
+    const char *v = h->content_type.p;
+    size_t n = h->content_type.n, w = sizeof(want) - 1;
 
-    if (v == NULL)
+    if (!h->has_content_type || n < w || strncasecmp(v, want, w) != 0)
         return false;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    if (strncasecmp(v, want, sizeof(want) - 1) != 0)
-        return false;
-    v += sizeof(want) - 1;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    return *v == '\0' || *v == ';';
+    for (v += w, n -= w; n > 0 && (*v == ' ' || *v == '\t'); v++, n--)
+        ;
+    return n == 0 || *v == ';';
 }
 
 static const char *status_text(unsigned status)
 {
     switch (status) {
-    case MHD_HTTP_CONTENT_TOO_LARGE:
+    case 413:
         return "request body too large";
-    case MHD_HTTP_SERVICE_UNAVAILABLE:
+    case 503:
         return "server busy: too many request bodies in memory, retry";
     default:
         return "bad request";
     }
 }
 
-static void request_reset(struct sg_server *s, struct conn *c)
+/* ---- requests ----------------------------------------------------------- */
+
+static const struct route *route_find(struct sg_http_slice path)
 {
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strlen(routes[i].path) == path.n && memcmp(routes[i].path, path.p, path.n) == 0)
+            return &routes[i];
+    }
+    return NULL;
+}
+
+static bool method_is(struct sg_http_slice m, const char *want)
+{
+    return strlen(want) == m.n && memcmp(want, m.p, m.n) == 0;
+}
+
+/* A request refused from its head. Its body, if small, is read and dropped
+ * first so the connection can serve the next request; otherwise the answer
+ * goes now and closes the connection. */
+static void refuse(struct conn *c, unsigned status, const char *why)
+{
+    bool body_coming = c->chunked || c->body_left > 0;
+
+    snprintf(c->why_buf, sizeof(c->why_buf), "%s", why);
+    if (body_coming && !c->chunked && c->body_left <= DISCARD_MAX_BYTES &&
+        !c->head.expect_continue) {
+        c->discard = true;
+        c->status = status;
+        c->why = c->why_buf;
+        return;
+    }
+    if (body_coming) {
+        c->close_after = true;
+        c->linger = true;
+    }
+    respond_error(c, status, c->why_buf);
+}
+
+/* A request head has been read (and c->head describes it): everything that
+ * can be refused without the body is refused here, before a byte of it is
+ * read. */
+static void begin_request(struct sg_server *s, struct conn *c)
+{
+    const struct route *r = route_find(c->head.path);
+    char msg[128];
+    size_t len;
+    unsigned st;
+
+    c->route = r;
+    c->chunked = c->head.chunked;
+    c->body_left = c->head.has_length ? c->head.content_length : 0;
+    if (c->chunked)
+        sg_http_chunked_init(&c->chunks);
+    c->state = ST_BODY;
+    if (r == NULL) {
+        refuse(c, 404, "not found");
+        return;
+    }
+    bool head_ok = strcmp(r->method, "GET") == 0 && method_is(c->head.method, "HEAD");
+    if (!method_is(c->head.method, r->method) && !head_ok) {
+        snprintf(msg, sizeof(msg), "method not allowed: %s takes %s", r->path, r->method);
+        refuse(c, 405, msg);
+        return;
+    }
+    if (!r->has_body) {
+        /* A body sent to a GET endpoint is dropped, if it is small. */
+        if (c->chunked || c->body_left > DISCARD_MAX_BYTES)
+            refuse(c, 413, "request body too large");
+        else
+            c->discard = true;
+        return;
+    }
+    if (!is_json(&c->head)) {
+        refuse(c, 415, "unsupported content type: send application/json");
+        return;
+    }
+    len = c->chunked ? 16 * 1024 : c->body_left;
+    if (c->chunked && len > s->cfg.max_body_bytes)
+        len = s->cfg.max_body_bytes;
+    if (len > s->cfg.max_body_bytes) {
+        snprintf(msg, sizeof(msg), "request body too large: %zu bytes, the limit is %zu", len,
+                 s->cfg.max_body_bytes);
+        refuse(c, 413, msg);
+        return;
+    }
+    st = body_reserve(s, c, len);
+    if (st != 0) {
+        refuse(c, st, status_text(st));
+        return;
+    }
+    if (c->head.expect_continue && (c->chunked || c->body_left > c->in_len - c->in_pos) &&
+        out_reserve(c, 25)) {
+        memcpy(c->out + c->out_len, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+        c->out_len += 25;
+    }
+}
+
+/* The body is complete (or dropped): answer. */
+static void finish_request(struct sg_server *s, struct conn *c)
+{
+    if (c->status != 0)
+        respond_error(c, c->status, c->why);
+    else
+        c->route->handler(s, c);
+}
+
+static void end_request(struct sg_server *s, struct conn *c)
+{
+    if (c->in_request) {
+        c->in_request = false;
+        atomic_fetch_sub(&s->in_flight, 1);
+    }
     if (c->body_cap > SG_SERVER_BODY_KEEP_BYTES) {
         free(c->body);
         c->body = NULL;
         c->body_cap = 0;
         budget_return(s, c);
     }
+    if (c->out_cap > OUT_KEEP_BYTES && c->out_pos == c->out_len) {
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = c->out_len = c->out_pos = 0;
+    }
     c->body_len = 0;
+    c->body_left = 0;
+    c->chunked = false;
     c->route = NULL;
-    c->answered = false;
+    c->discard = false;
+    c->head_only = false;
     c->status = 0;
     c->why = NULL;
 }
 
 /* ---- handlers ----------------------------------------------------------- */
 
-static const struct route *route_find(const char *url)
-{
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, url) == 0)
-            return &routes[i];
-    }
-    return NULL;
-}
-
-/* The first call, headers in: everything that can be refused without the
- * body is refused here, before a byte of it is read. */
-static enum MHD_Result begin_request(struct sg_server *s, struct conn *c, struct MHD_Connection *mc,
-                                     const char *url, const char *method)
-{
-    const struct route *r = route_find(url);
-    char msg[128];
-    size_t len;
-    unsigned st;
-
-    c->route = r;
-    if (r == NULL)
-        return respond_error(s, c, mc, MHD_HTTP_NOT_FOUND, "not found");
-    bool head_ok =
-        strcmp(r->method, MHD_HTTP_METHOD_GET) == 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-    if (strcmp(method, r->method) != 0 && !head_ok) {
-        struct MHD_Response *resp;
-        snprintf(msg, sizeof(msg), "method not allowed: %s takes %s\n", r->path, r->method);
-        c->answered = true;
-        resp = MHD_create_response_from_buffer(strlen(msg), msg, MHD_RESPMEM_MUST_COPY);
-        if (resp == NULL)
-            return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->method);
-        return respond(s, c, mc, r->endpoint, MHD_HTTP_METHOD_NOT_ALLOWED, resp, strlen(msg));
-    }
-    if (!r->has_body)
-        return MHD_YES;
-    if (!is_json(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
-        return respond_error(s, c, mc, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                             "unsupported content type: send application/json");
-    const char *cl =
-        MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl != NULL && !parse_length(cl, &len))
-        return respond_error(s, c, mc, MHD_HTTP_BAD_REQUEST, "bad Content-Length");
-    if (cl == NULL)
-        len = 16 * 1024; /* chunked: start small, grow up to the limit */
-    if (len > s->cfg.max_body_bytes) {
-        snprintf(msg, sizeof(msg), "request body too large: %zu bytes, the limit is %zu", len,
-                 s->cfg.max_body_bytes);
-        return respond_error(s, c, mc, MHD_HTTP_CONTENT_TOO_LARGE, msg);
-    }
-    st = body_reserve(s, c, len);
-    if (st != 0)
-        return respond_error(s, c, mc, st, status_text(st));
-    return MHD_YES;
-}
-
-static void body_append(struct sg_server *s, struct conn *c, const char *data, size_t n)
-{
-    unsigned st;
-
-    if (c->status != 0)
-        return; /* already refused: drain and answer at the end */
-    if (n > c->body_cap - c->body_len) {
-        size_t want = c->body_len + n;
-        size_t cap = c->body_cap * 2 > want ? c->body_cap * 2 : want;
-        if (cap > s->cfg.max_body_bytes && want <= s->cfg.max_body_bytes)
-            cap = s->cfg.max_body_bytes;
-        st = body_reserve(s, c, cap);
-        if (st != 0) {
-            c->status = st;
-            c->why = status_text(st);
-            return;
-        }
-    }
-    memcpy(c->body + c->body_len, data, n);
-    c->body_len += n;
-}
-
-static enum MHD_Result handle_review(struct sg_server *s, struct conn *c, struct MHD_Connection *mc)
+static void handle_review(struct sg_server *s, struct conn *c)
 {
     enum sg_endpoint ep = c->route->endpoint;
     enum sg_review_mode mode = ep == SG_ENDPOINT_MUTATE ? SG_REVIEW_MUTATE : SG_REVIEW_VALIDATE;
     struct sg_decision *d = NULL;
     struct sg_snapshot *snap;
     struct sg_error err;
-    struct MHD_Response *resp = NULL;
-    size_t len = 0;
     unsigned long long t0 = now_us(), us;
     unsigned status;
+    size_t len = 0;
     int rc;
 
     sg_error_clear(&err);
     snap = sg_policyfile_acquire(s->policy);
-    if (snap == NULL)
-        return respond_error(s, c, mc, MHD_HTTP_SERVICE_UNAVAILABLE, "no policy loaded");
+    if (snap == NULL) {
+        respond_error(c, 503, "no policy loaded");
+        return;
+    }
     c->body[c->body_len] = '\0';
     sg_arena_begin();
     rc = sg_review(sg_snapshot_value(snap), mode, c->body, c->body_len, &d, &err);
     if (rc == 0) {
         const char *bytes = sg_decision_response(d, &len);
-        resp = MHD_create_response_from_buffer(len, (void *)bytes, MHD_RESPMEM_MUST_COPY);
         us = now_us() - t0;
-        if (resp != NULL) {
-            sg_metrics_decision(s->metrics, ep, d);
-            sg_metrics_latency(s->metrics, ep, us);
-            sg_log_decision(&s->log, sg_endpoint_name(ep), d, us);
-        }
+        sg_metrics_decision(s->metrics, ep, d);
+        sg_metrics_latency(s->metrics, ep, us);
+        sg_log_decision(&s->log, sg_endpoint_name(ep), d, us);
+        respond(c, ep, 200, "application/json", bytes, len, NULL);
     }
     sg_decision_free(d);
     sg_arena_end();
     sg_snapshot_release(snap);
-    if (rc == 0) {
-        if (resp == NULL)
-            return respond_error(s, c, mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        return respond(s, c, mc, ep, MHD_HTTP_OK, resp, len);
-    }
+    if (rc == 0)
+        return;
     switch (rc) {
     case SG_ERR_INVALID:
-        status = MHD_HTTP_BAD_REQUEST;
+        status = 400;
         break;
     case SG_ERR_LIMIT:
-        status = MHD_HTTP_CONTENT_TOO_LARGE;
+        status = 413;
         break;
     default:
-        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        status = 500;
         break;
     }
-    return respond_error(s, c, mc, status, err.msg[0] != '\0' ? err.msg : sg_error_code_name(rc));
+    respond_error(c, status, err.msg[0] != '\0' ? err.msg : sg_error_code_name(rc));
 }
 
-static enum MHD_Result handle_healthz(struct sg_server *s, struct conn *c,
-                                      struct MHD_Connection *mc)
+static void handle_healthz(struct sg_server *s, struct conn *c)
 {
-    return respond_text(s, c, mc, SG_ENDPOINT_HEALTHZ, MHD_HTTP_OK, "ok\n");
+    (void)s;
+    respond_text(c, SG_ENDPOINT_HEALTHZ, 200, "ok\n", NULL);
 }
 
 static bool is_ready(struct sg_server *s)
@@ -432,182 +637,630 @@ static bool is_ready(struct sg_server *s)
     return ready;
 }
 
-static enum MHD_Result handle_readyz(struct sg_server *s, struct conn *c, struct MHD_Connection *mc)
+static void handle_readyz(struct sg_server *s, struct conn *c)
 {
     if (!is_ready(s))
-        return respond_text(s, c, mc, SG_ENDPOINT_READYZ, MHD_HTTP_SERVICE_UNAVAILABLE,
-                            atomic_load(&s->stopping) ? "not ready: shutting down\n"
-                                                      : "not ready\n");
-    return respond_text(s, c, mc, SG_ENDPOINT_READYZ, MHD_HTTP_OK, "ready\n");
+        respond_text(c, SG_ENDPOINT_READYZ, 503,
+                     atomic_load(&s->stopping) ? "not ready: shutting down\n" : "not ready\n",
+                     NULL);
+    else
+        respond_text(c, SG_ENDPOINT_READYZ, 200, "ready\n", NULL);
 }
 
-static enum MHD_Result handle_metrics(struct sg_server *s, struct conn *c,
-                                      struct MHD_Connection *mc)
+static void handle_metrics(struct sg_server *s, struct conn *c)
 {
     struct sg_metrics_gauges g;
-    struct MHD_Response *resp;
     size_t len;
     char *text;
 
     g.cert_not_after = sg_tls_store_not_after(s->tls);
     g.now = (long long)time(NULL);
-    g.connections = sg_conns_count(&s->conns);
+    g.connections = atomic_load(&s->connections);
     g.ready = is_ready(s);
     text = sg_metrics_render(s->metrics, &g, &len);
-    if (text == NULL)
-        return respond_text(s, c, mc, SG_ENDPOINT_METRICS, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                            "out of memory\n");
-    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            "text/plain; version=0.0.4; charset=utf-8");
-    return respond(s, c, mc, SG_ENDPOINT_METRICS, MHD_HTTP_OK, resp, len);
-}
-
-/* ---- libmicrohttpd callbacks -------------------------------------------- */
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls)
-{
-    struct sg_server *s = cls;
-    struct conn *c = *con_cls;
-
-    (void)version;
-    if (c == NULL) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        c = ci != NULL ? ci->socket_context : NULL;
-        if (c == NULL)
-            return MHD_NO; /* no record: out of memory at accept */
-        *con_cls = c;
-        c->in_request = true;
-        atomic_fetch_add(&s->in_flight, 1);
-        return begin_request(s, c, mc, url, method);
-    }
-    if (c->answered) {
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (*upload_data_size > 0) {
-        body_append(s, c, upload_data, *upload_data_size);
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (c->status != 0)
-        return respond_error(s, c, mc, c->status, c->why);
-    return c->route->handler(s, c, mc);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    struct sg_server *s = cls;
-    struct conn *c = *con_cls;
-    const char *why = NULL;
-
-    (void)mc;
-    if (c == NULL || !c->in_request)
+    if (text == NULL) {
+        respond_text(c, SG_ENDPOINT_METRICS, 500, "out of memory\n", NULL);
         return;
-    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && sg_tlsio_flush(&c->io, &why) < 0)
-        sg_log_event(&s->log, "warn", "http", "connection closed: a response could not be sent: %s",
-                     why);
-    c->in_request = false;
-    request_reset(s, c);
-    sg_conns_idle(&s->conns, &c->track);
-    atomic_fetch_sub(&s->in_flight, 1);
-    *con_cls = NULL;
+    }
+    respond(c, SG_ENDPOINT_METRICS, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
+            NULL);
+    free(text);
 }
 
-static void conn_free(struct sg_server *s, struct conn *c)
+/* ---- connections -------------------------------------------------------- */
+
+/* What a step of a connection's work came to. */
+enum step {
+    STEP_MORE,   /* progress: go on */
+    STEP_WAIT,   /* the socket would block: epoll says when to go on */
+    STEP_CLOSED, /* the connection is gone */
+};
+
+static void ready_remove(struct loop *l, struct conn *c)
 {
-    if (c->in_request) {
-        c->in_request = false;
-        atomic_fetch_sub(&s->in_flight, 1);
+    if (!c->on_ready)
+        return;
+    for (struct conn **p = &l->ready; *p != NULL; p = &(*p)->ready_next) {
+        if (*p == c) {
+            *p = c->ready_next;
+            break;
+        }
     }
+    c->on_ready = false;
+}
+
+static void conn_close(struct conn *c)
+{
+    struct loop *l = c->loop;
+    struct sg_server *s = l->server;
+
+    ready_remove(l, c);
+    c->prev->next = c->next;
+    c->next->prev = c->prev;
+    if (c->in_request)
+        atomic_fetch_sub(&s->in_flight, 1);
     budget_return(s, c);
-    sg_tlsio_release(&c->io);
+    SSL_free(c->ssl);
+    close(c->fd); /* also takes it out of the epoll set */
     sg_snapshot_release(c->tls);
+    free(c->in);
+    free(c->out);
     free(c->body);
     free(c);
+    atomic_fetch_sub(&s->connections, 1);
+    loop_listen(l, true);
 }
 
-static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
-                          enum MHD_ConnectionNotificationCode toe)
+static void set_busy(struct conn *c)
 {
-    struct sg_server *s = cls;
-    struct conn *c;
+    if (!c->busy) {
+        c->busy = true;
+        c->deadline_ms = c->loop->now_ms + (long long)c->loop->server->cfg.request_timeout_s * 1000;
+    }
+}
 
-    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-        c = *socket_context;
-        if (c == NULL)
+static void set_idle(struct conn *c)
+{
+    c->busy = false;
+    c->deadline_ms = c->loop->now_ms + (long long)c->loop->server->cfg.idle_timeout_s * 1000;
+}
+
+/* OpenSSL's verdict on a failed call: wait, or close the connection (the
+ * client closed it, or it is broken; c is then freed). The thread's error
+ * queue is emptied, so a stale error never colours another connection's
+ * call. */
+static enum step ssl_failed(struct conn *c, int r)
+{
+    int e = SSL_get_error(c->ssl, r);
+
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return STEP_WAIT;
+    ERR_clear_error();
+    conn_close(c);
+    return STEP_CLOSED;
+}
+
+/* Reads decrypted bytes into buf: > 0 bytes, or -1 with *step. */
+static long conn_read(struct conn *c, char *buf, size_t n, enum step *step)
+{
+    if (c->drained && !c->peer_shut && !SSL_has_pending(c->ssl)) {
+        /* sockbio.h: the next byte brings an event. An end of stream that
+         * came with the last bytes brings none, hence peer_shut. */
+        *step = STEP_WAIT;
+        return -1;
+    }
+    int r = SSL_read(c->ssl, buf, n > (1u << 30) ? (int)(1u << 30) : (int)n);
+
+    if (r > 0)
+        return r;
+    *step = ssl_failed(c, r);
+    return -1;
+}
+
+static enum step flush(struct conn *c)
+{
+    while (c->out_pos < c->out_len) {
+        size_t left = c->out_len - c->out_pos;
+        int r = SSL_write(c->ssl, c->out + c->out_pos, left > (1u << 30) ? (1 << 30) : (int)left);
+        if (r <= 0) {
+            enum step st = ssl_failed(c, r);
+            if (st == STEP_WAIT)
+                c->writing_stalled = true;
+            return st;
+        }
+        c->out_pos += (size_t)r;
+    }
+    c->out_pos = c->out_len = 0;
+    c->writing_stalled = false;
+    return STEP_MORE;
+}
+
+static void in_consume(struct conn *c, size_t n)
+{
+    c->in_pos += n;
+    if (c->in_pos == c->in_len)
+        c->in_pos = c->in_len = 0;
+    c->in_scan = c->in_pos;
+}
+
+/* Whether in[in_pos..in_len) may hold a whole head: an empty line ends it
+ * ("\n\r\n", or "\n\n" for the parser to refuse a bare LF), or it is as
+ * long as a head may be (for the parser to refuse). */
+static bool in_may_hold_head(struct conn *c, size_t max_head)
+{
+    const char *p = c->in + (c->in_scan > c->in_pos + 2 ? c->in_scan - 2 : c->in_pos);
+    const char *end = c->in + c->in_len;
+    bool found = false;
+
+    while (!found && p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        p++;
+        found = (p < end && *p == '\n') || (end - p >= 2 && p[0] == '\r' && p[1] == '\n');
+    }
+    c->in_scan = c->in_len;
+    return found || c->in_len - c->in_pos >= max_head;
+}
+
+/* The response has been sent: next request, or close. */
+static enum step after_response(struct sg_server *s, struct conn *c)
+{
+    end_request(s, c);
+    if (c->close_after) {
+        SSL_shutdown(c->ssl); /* close_notify; not waiting for the client's */
+        ERR_clear_error();
+        if (!c->linger) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+        shutdown(c->fd, SHUT_WR);
+        c->state = ST_LINGER;
+        c->busy = false;
+        c->deadline_ms = c->loop->now_ms + LINGER_MS;
+        return STEP_MORE;
+    }
+    c->state = ST_HEAD;
+    set_idle(c);
+    return STEP_MORE;
+}
+
+static enum step handshake(struct conn *c)
+{
+    int r = SSL_do_handshake(c->ssl);
+
+    if (r == 1) {
+        /* Still busy: the first request must be in within the request
+         * timeout of the accept. */
+        c->state = ST_HEAD;
+        return STEP_MORE;
+    }
+    return ssl_failed(c, r);
+}
+
+static enum step head_step(struct sg_server *s, struct conn *c)
+{
+    size_t max_head = s->cfg.connection_memory;
+    const char *why = NULL;
+    enum step step;
+    long n;
+    int r;
+
+    if (c->in_len > c->in_pos) {
+        set_busy(c);
+        if (!in_may_hold_head(c, max_head))
+            goto more;
+        r = sg_http_parse_head(c->in + c->in_pos, c->in_len - c->in_pos, max_head, &c->head, &why);
+        if (r == SG_HTTP_DONE) {
+            c->in_request = true;
+            atomic_fetch_add(&s->in_flight, 1);
+            c->close_after = !c->head.keep_alive;
+            c->linger = false;
+            c->head_only = method_is(c->head.method, "HEAD");
+            in_consume(c, c->head.head_bytes);
+            begin_request(s, c);
+            /* The slices into `in` are not used after this. */
+            memset(&c->head.method, 0, sizeof(c->head.method));
+            memset(&c->head.path, 0, sizeof(c->head.path));
+            memset(&c->head.content_type, 0, sizeof(c->head.content_type));
+            return STEP_MORE;
+        }
+        if (r == SG_HTTP_PARTIAL && c->in_len - c->in_pos >= max_head) {
+            r = 431;
+            why = "request head too large";
+        }
+        if (r != SG_HTTP_PARTIAL) {
+            /* Not a request we can read: where the next one would start
+             * is unknown, so the answer closes the connection. */
+            memset(&c->head, 0, sizeof(c->head));
+            c->in_request = true;
+            atomic_fetch_add(&s->in_flight, 1);
+            c->route = NULL;
+            c->close_after = true;
+            c->linger = true;
+            c->in_pos = c->in_len = c->in_scan = 0;
+            respond_error(c, (unsigned)r, why);
+            return STEP_MORE;
+        }
+    }
+more:
+    if (c->in_len == c->in_cap && c->in_pos > 0) {
+        /* Room at the end: move the start of the next head to the front. */
+        memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
+        c->in_len -= c->in_pos;
+        c->in_scan -= c->in_pos;
+        c->in_pos = 0;
+    }
+    if (c->in_len == c->in_cap) {
+        size_t cap = c->in_cap == 0 ? IN_START_BYTES : 2 * c->in_cap;
+        if (cap > max_head)
+            cap = max_head;
+        char *nb = realloc(c->in, cap);
+        if (nb == NULL) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+        c->in = nb;
+        c->in_cap = cap;
+    }
+    n = conn_read(c, c->in + c->in_len, c->in_cap - c->in_len, &step);
+    if (n < 0)
+        return step;
+    c->in_len += (size_t)n;
+    return STEP_MORE;
+}
+
+/* Body bytes go to the body buffer, or nowhere when the request has been
+ * refused (the loop's scratch space takes them). */
+static enum step body_step(struct sg_server *s, struct conn *c)
+{
+    static _Thread_local char scratch[16 * 1024];
+    enum step step;
+    long n;
+
+    if (c->chunked) {
+        size_t used = 0, produced = 0;
+        const char *why = NULL;
+        char *dst = scratch;
+        size_t cap = sizeof(scratch);
+
+        if (c->in_len == c->in_pos) {
+            n = conn_read(c, c->in, c->in_cap, &step); /* in_consume emptied it */
+            if (n < 0)
+                return step;
+            c->in_len = (size_t)n;
+            return STEP_MORE;
+        }
+        if (!c->discard) {
+            if (c->body_len == c->body_cap) {
+                size_t want = c->body_cap * 2;
+                if (want > s->cfg.max_body_bytes)
+                    want = s->cfg.max_body_bytes;
+                unsigned st = want > c->body_cap ? body_reserve(s, c, want) : 413;
+                if (st != 0) {
+                    c->close_after = c->linger = true;
+                    respond_error(c, st, status_text(st));
+                    return STEP_MORE;
+                }
+            }
+            dst = c->body + c->body_len;
+            cap = c->body_cap - c->body_len;
+        }
+        int r = sg_http_chunked_feed(&c->chunks, c->in + c->in_pos, c->in_len - c->in_pos, dst, cap,
+                                     &used, &produced, &why);
+        in_consume(c, used);
+        if (!c->discard)
+            c->body_len += produced;
+        if (r == SG_HTTP_PARTIAL && used == 0 && produced == 0) {
+            r = 400; /* no progress with input and room: never loop on it */
+            why = "bad chunked body";
+        }
+        if (r == SG_HTTP_DONE) {
+            finish_request(s, c);
+        } else if (r != SG_HTTP_PARTIAL) {
+            c->close_after = c->linger = true;
+            c->status = 0;
+            respond_error(c, (unsigned)r, why);
+        }
+        return STEP_MORE;
+    }
+    if (c->body_left == 0) {
+        finish_request(s, c);
+        return STEP_MORE;
+    }
+    if (c->in_len > c->in_pos) {
+        size_t avail = c->in_len - c->in_pos;
+        size_t take = avail < c->body_left ? avail : c->body_left;
+        if (!c->discard)
+            memcpy(c->body + c->body_len, c->in + c->in_pos, take);
+        c->body_len += c->discard ? 0 : take;
+        c->body_left -= take;
+        in_consume(c, take);
+        return STEP_MORE;
+    }
+    if (c->discard)
+        n = conn_read(c, scratch, c->body_left < sizeof(scratch) ? c->body_left : sizeof(scratch),
+                      &step);
+    else
+        n = conn_read(c, c->body + c->body_len, c->body_left, &step);
+    if (n < 0)
+        return step; /* c may be gone */
+    if (!c->discard)
+        c->body_len += (size_t)n;
+    c->body_left -= (size_t)n;
+    return STEP_MORE;
+}
+
+/* Answered and shut down: drop what arrives until the client closes. */
+static enum step linger_step(struct conn *c)
+{
+    char buf[4096];
+
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return STEP_WAIT;
+        conn_close(c);
+        return STEP_CLOSED;
+    }
+}
+
+static void ready_push(struct loop *l, struct conn *c)
+{
+    if (c->on_ready)
+        return;
+    c->on_ready = true;
+    c->ready_next = l->ready;
+    l->ready = c;
+}
+
+/* Works on a connection until its socket would block. `events` are what
+ * epoll reported (0 when the loop comes back to it by itself). */
+static void conn_drive(struct conn *c, uint32_t events)
+{
+    struct sg_server *s = c->loop->server;
+    enum step st = STEP_MORE;
+
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        c->drained = false;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        c->peer_shut = true;
+    for (unsigned served = 0; st == STEP_MORE;) {
+        if (c->out_pos < c->out_len) {
+            st = flush(c);
+            if (st != STEP_MORE)
+                break;
+        }
+        switch (c->state) {
+        case ST_HANDSHAKE:
+            st = handshake(c);
+            break;
+        case ST_HEAD:
+            st = head_step(s, c);
+            break;
+        case ST_BODY:
+            st = body_step(s, c);
+            break;
+        case ST_RESPONDED:
+            st = after_response(s, c);
+            if (st == STEP_MORE && ++served >= ROUNDS_PER_WAKE) {
+                /* Others get their turn; this one is driven again before
+                 * the loop next waits. */
+                ready_push(c->loop, c);
+                return;
+            }
+            break;
+        case ST_LINGER:
+            st = linger_step(c);
+            break;
+        }
+    }
+}
+
+static void conn_open(struct loop *l, int fd)
+{
+    struct sg_server *s = l->server;
+    struct conn *c = calloc(1, sizeof(*c));
+    struct epoll_event ev;
+    int one = 1;
+
+    if (c == NULL)
+        goto fail;
+    c->fd = fd;
+    c->loop = l;
+    c->tls = sg_tls_store_acquire(s->tls);
+    if (c->tls == NULL)
+        goto fail;
+    c->ssl = SSL_new(sg_tls_pair_ctx(sg_snapshot_value(c->tls)));
+    if (c->ssl == NULL)
+        goto fail;
+    BIO *bio = sg_sockbio_new(fd, &c->drained);
+    if (bio == NULL)
+        goto fail;
+    SSL_set_bio(c->ssl, bio, bio); /* the session owns it now */
+    SSL_set_accept_state(c->ssl);
+    /* Answers go out as soon as they are written (one record each). */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->state = ST_HANDSHAKE;
+    set_busy(c);
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = c;
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+        goto fail;
+    c->next = &l->conns;
+    c->prev = l->conns.prev;
+    l->conns.prev->next = c;
+    l->conns.prev = c;
+    conn_drive(c, EPOLLIN);
+    return;
+fail:
+    ERR_clear_error();
+    if (c != NULL) {
+        SSL_free(c->ssl);
+        sg_snapshot_release(c->tls);
+        free(c);
+    }
+    close(fd);
+    atomic_fetch_sub(&s->connections, 1);
+}
+
+/* ---- event loops -------------------------------------------------------- */
+
+/* Takes the listening socket in or out of this loop's epoll set. Out while
+ * the server is at its connection limit (or out of descriptors): new
+ * connections wait in the kernel's listen queue, to be accepted as soon as
+ * one closes, instead of being accepted only to be closed. */
+static void loop_listen(struct loop *l, bool on)
+{
+    struct sg_server *s = l->server;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &s->listen_fd};
+
+    if (on == l->listening || (on && l->stopping))
+        return;
+    if (on ? epoll_ctl(l->epfd, EPOLL_CTL_ADD, s->listen_fd, &ev) == 0
+           : epoll_ctl(l->epfd, EPOLL_CTL_DEL, s->listen_fd, NULL) == 0)
+        l->listening = on;
+}
+
+static void loop_accept(struct loop *l)
+{
+    struct sg_server *s = l->server;
+
+    for (unsigned i = 0; i < ACCEPTS_PER_WAKE; i++) {
+        if (atomic_load(&s->connections) >= s->cfg.max_connections) {
+            atomic_fetch_add(&s->limit_hits, 1);
+            loop_listen(l, false); /* back on when a connection closes, or next tick */
             return;
-        /* Unlisted before libmicrohttpd closes the socket (conns.h). */
-        sg_conns_remove(&s->conns, &c->track);
-        conn_free(s, c);
-        *socket_context = NULL;
-        return;
+        }
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                atomic_fetch_add(&s->limit_hits, 1);
+                loop_listen(l, false);
+            }
+            return;
+        }
+        if (atomic_fetch_add(&s->connections, 1) >= s->cfg.max_connections) {
+            /* Another loop took the last place at the same moment. */
+            atomic_fetch_sub(&s->connections, 1);
+            atomic_fetch_add(&s->limit_hits, 1);
+            close(fd);
+            continue;
+        }
+        conn_open(l, fd);
     }
-    const union MHD_ConnectionInfo *fd =
-        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
-    const union MHD_ConnectionInfo *ts =
-        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    if (fd == NULL || ts == NULL)
-        return;
-    c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return; /* the certificate callback then fails the handshake */
-    c->server = s;
-    gnutls_session_t session = ts->tls_session;
-    gnutls_session_set_ptr(session, c);
-    sg_tlsio_attach(&c->io, session, fd->connect_fd);
-    if (s->client_ca_pem != NULL) {
-        /* libmicrohttpd only asks for a client certificate; require one
-         * and have GnuTLS verify it against --client-ca in the handshake. */
-        gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
-        gnutls_session_set_verify_cert(session, NULL, 0);
-    }
-    sg_conns_add(&s->conns, &c->track, fd->connect_fd);
-    *socket_context = c;
 }
 
-/* GnuTLS asks which certificate to present; the connection keeps the pair
- * it got until it closes. */
-static int on_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
-                          const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
-                          gnutls_pcert_st **pcert, unsigned int *pcert_length,
-                          gnutls_privkey_t *pkey)
+/* Cuts connections whose timeout has run out. */
+static void loop_tick(struct loop *l)
 {
-    struct conn *c = gnutls_session_get_ptr(session);
+    struct sg_server *s = l->server;
+    struct conn *c, *next;
 
-    (void)req_ca_dn;
-    (void)nreqs;
-    (void)pk_algos;
-    (void)pk_algos_length;
-    if (c == NULL)
-        return -1;
-    if (c->tls == NULL)
-        c->tls = sg_tls_store_acquire(c->server->tls);
-    if (c->tls == NULL)
-        return -1;
-    sg_tls_pair_get(sg_snapshot_value(c->tls), pcert, pcert_length, pkey);
-    return 0;
+    for (c = l->conns.next; c != &l->conns; c = next) {
+        next = c->next;
+        if (l->now_ms < c->deadline_ms)
+            continue;
+        if (c->busy) {
+            atomic_fetch_add(&s->timeouts, 1);
+            if (c->writing_stalled)
+                atomic_fetch_add(&s->stalled, 1);
+            sg_metrics_request_timeout(s->metrics);
+        }
+        conn_close(c);
+    }
+    if (atomic_load(&s->connections) < s->cfg.max_connections)
+        loop_listen(l, true);
+    l->next_tick_ms = l->now_ms + SG_SERVER_TICK_MS;
 }
 
-__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+static void loop_stop_listening(struct loop *l)
 {
-    struct sg_server *s = cls;
-    char msg[512];
-    size_t n;
+    char buf[8];
 
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
-    sg_log_event(&s->log, "warn", "http", "%s", msg);
+    if (read(l->wake_fd, buf, sizeof(buf)) < 0) {
+        /* eventfd reads only fail when there is nothing to read */
+    }
+    if (l->stopping)
+        return;
+    loop_listen(l, false);
+    l->stopping = true;
+    l->stop_deadline_ms =
+        l->now_ms + (long long)l->server->cfg.request_timeout_s * 1000 + LINGER_MS;
+}
+
+/* While stopping: true once the loop may end. Connections in a request
+ * finish it (their answers close them); idle ones are closed once no
+ * request has been in progress, on any loop, for a few looks, so a
+ * request already on its way over an idle connection still gets in. */
+static bool loop_stop_look(struct loop *l)
+{
+    struct sg_server *s = l->server;
+    struct conn *c, *next;
+    bool busy = false;
+
+    for (c = l->conns.next; c != &l->conns; c = c->next) {
+        if (c->busy || c->state != ST_HEAD || c->in_len > c->in_pos)
+            busy = true;
+    }
+    atomic_store(&l->has_busy, busy);
+    for (unsigned i = 0; i < s->n_loops; i++)
+        busy = busy || atomic_load(&s->loops[i].has_busy);
+    busy = busy || atomic_load(&s->in_flight) > 0;
+    l->quiet_looks = busy ? 0 : l->quiet_looks + 1;
+    if (l->quiet_looks >= STOP_QUIET_LOOKS || l->now_ms >= l->stop_deadline_ms) {
+        for (c = l->conns.next; c != &l->conns; c = next) {
+            next = c->next;
+            conn_close(c);
+        }
+    }
+    return l->conns.next == &l->conns;
+}
+
+static void *loop_run(void *arg)
+{
+    struct loop *l = arg;
+    struct epoll_event events[EVENTS_PER_WAIT];
+
+    l->now_ms = mono_ms();
+    l->next_tick_ms = l->now_ms + SG_SERVER_TICK_MS;
+    for (;;) {
+        int timeout = l->ready != NULL ? 0 : l->stopping ? STOP_LOOK_MS : SG_SERVER_TICK_MS;
+        int n = epoll_wait(l->epfd, events, EVENTS_PER_WAIT, timeout);
+        l->now_ms = mono_ms();
+        for (int i = 0; i < n; i++) {
+            void *p = events[i].data.ptr;
+            if (p == &l->server->listen_fd) {
+                if (!l->stopping)
+                    loop_accept(l);
+            } else if (p == &l->wake_fd)
+                loop_stop_listening(l);
+            else
+                conn_drive(p, events[i].events);
+        }
+        /* One pass over the connections that were waiting for their turn;
+         * any that used up their turn again wait for the next pass, after
+         * the sockets that became ready meanwhile. */
+        struct conn *turn = l->ready;
+        l->ready = NULL;
+        while (turn != NULL) {
+            struct conn *c = turn;
+            turn = c->ready_next;
+            c->on_ready = false;
+            conn_drive(c, 0);
+        }
+        if (l->now_ms >= l->next_tick_ms)
+            loop_tick(l);
+        if (l->stopping && l->now_ms >= l->next_look_ms) {
+            if (loop_stop_look(l))
+                break;
+            l->next_look_ms = l->now_ms + STOP_LOOK_MS;
+        }
+    }
+    return NULL;
 }
 
 /* ---- start, control loop, stop ------------------------------------------ */
@@ -694,44 +1347,81 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     return 0;
 }
 
-static int start_daemon(struct sg_server *s, struct sg_error *err)
+static int open_listener(struct sg_server *s, struct sg_error *err)
 {
     struct sockaddr_storage ss;
-    socklen_t ss_len;
-    unsigned threads = s->cfg.threads != 0 ? s->cfg.threads : usable_cpus();
-    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    int rc;
+    socklen_t ss_len = sizeof(ss);
+    int one = 1, rc;
 
-    if (threads > THREADS_MAX)
-        threads = THREADS_MAX;
     rc = parse_listen(s->cfg.listen, &ss, &ss_len, err);
     if (rc != 0)
         return rc;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    /* The logger goes first so that libmicrohttpd's own messages about
-     * the options that follow come through it. */
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK,
-        on_certificate, MHD_OPTION_HTTPS_PRIORITIES, SG_TLS_PRIORITIES, MHD_OPTION_HTTPS_MEM_TRUST,
-        s->client_ca_pem, MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory, MHD_OPTION_CONNECTION_TIMEOUT,
-        s->cfg.idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-        /* Last, because one thread is no pool: the option is then left out
-         * (libmicrohttpd warns about a pool of 1), the END ending the list. */
-        threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, MHD_OPTION_END);
-    if (s->daemon == NULL)
-        return sg_error_set(err, SG_ERR_IO,
-                            "cannot listen on '%s' (address in use, or not permitted?)",
-                            s->cfg.listen);
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di != NULL ? di->port : 0;
+    s->listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->listen_fd < 0)
+        return sg_error_set(err, SG_ERR_IO, "--listen '%s': socket: %s", s->cfg.listen,
+                            strerror(errno));
+    setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(s->listen_fd, (struct sockaddr *)&ss, ss_len) != 0 ||
+        listen(s->listen_fd, SOMAXCONN) != 0)
+        return sg_error_set(err, SG_ERR_IO, "cannot listen on '%s': %s", s->cfg.listen,
+                            strerror(errno));
+    ss_len = sizeof(ss);
+    if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &ss_len) == 0)
+        s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    return 0;
+}
+
+static int start_loops(struct sg_server *s, struct sg_error *err)
+{
+    unsigned threads = s->cfg.threads != 0 ? s->cfg.threads : usable_cpus();
+    sigset_t all, old;
+    int rc = 0;
+
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
+    s->loops = calloc(threads, sizeof(*s->loops));
+    if (s->loops == NULL)
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    s->n_loops = threads;
+    for (unsigned i = 0; i < threads; i++)
+        s->loops[i].epfd = s->loops[i].wake_fd = -1;
+    for (unsigned i = 0; i < threads; i++) {
+        struct loop *l = &s->loops[i];
+        struct epoll_event ev;
+        l->server = s;
+        l->conns.next = l->conns.prev = &l->conns;
+        l->epfd = epoll_create1(EPOLL_CLOEXEC);
+        l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (l->epfd < 0 || l->wake_fd < 0)
+            return sg_error_set(err, SG_ERR_IO, "cannot set up event loop: %s", strerror(errno));
+        /* Each loop waits on the one listening socket; EPOLLEXCLUSIVE wakes
+         * one of them per new connection, not all. */
+        loop_listen(l, true);
+        if (!l->listening)
+            return sg_error_set(err, SG_ERR_IO, "cannot set up event loop: %s", strerror(errno));
+        ev.events = EPOLLIN;
+        ev.data.ptr = &l->wake_fd;
+        if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake_fd, &ev) != 0)
+            return sg_error_set(err, SG_ERR_IO, "cannot set up event loop: %s", strerror(errno));
+    }
+    /* Signals are the control thread's (signals.h): loops run with all of
+     * them blocked. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (unsigned i = 0; i < threads && rc == 0; i++) {
+        rc = pthread_create(&s->loops[i].thread, NULL, loop_run, &s->loops[i]);
+        if (rc == 0)
+            s->loops[i].started = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0)
+        return sg_error_set(err, SG_ERR_INTERNAL, "cannot start event loop threads: %s",
+                            strerror(rc));
     sg_log_event(&s->log, "info", "start",
                  "listening on %s (port %u), %u threads, policy '%s', certificate '%s'%s",
                  s->cfg.listen, s->port, threads, s->cfg.policy_path, s->cfg.cert_path,
-                 s->client_ca_pem != NULL ? ", client certificates required" : "");
+                 sg_tls_store_requires_client_cert(s->tls) ? ", client certificates required" : "");
     return 0;
 }
 
@@ -748,18 +1438,13 @@ int sg_server_start(const struct sg_server_config *cfg, struct sg_server **out,
     if (s == NULL)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     s->cfg = *cfg;
+    s->listen_fd = -1;
     rc = sg_log_init(&s->log, cfg->decision_fd, cfg->event_fd);
     if (rc != 0) {
         sg_error_set(err, rc, "cannot set up logging");
         goto out;
     }
     s->log_ready = true;
-    rc = sg_conns_init(&s->conns);
-    if (rc != 0) {
-        sg_error_set(err, rc, "cannot set up connection tracking");
-        goto out;
-    }
-    s->conns_ready = true;
     rc = sg_metrics_new(&s->metrics);
     if (rc != 0) {
         sg_error_set(err, rc, "cannot set up metrics");
@@ -775,19 +1460,13 @@ int sg_server_start(const struct sg_server_config *cfg, struct sg_server **out,
         sg_error_prefix(err, "--policy");
         goto out;
     }
-    rc = sg_tls_store_new(cfg->cert_path, cfg->key_path, &s->tls, err);
-    if (rc != 0) {
-        sg_error_prefix(err, "--tls-cert/--tls-key");
+    rc = sg_tls_store_new(cfg->cert_path, cfg->key_path, cfg->client_ca_path, &s->tls, err);
+    if (rc != 0)
         goto out;
-    }
-    if (cfg->client_ca_path != NULL) {
-        rc = sg_tls_read_ca(cfg->client_ca_path, &s->client_ca_pem, err);
-        if (rc != 0) {
-            sg_error_prefix(err, "--client-ca");
-            goto out;
-        }
-    }
-    rc = start_daemon(s, err);
+    rc = open_listener(s, err);
+    if (rc != 0)
+        goto out;
+    rc = start_loops(s, err);
     if (rc != 0)
         goto out;
     long long left = sg_tls_store_not_after(s->tls) - (long long)time(NULL);
@@ -833,48 +1512,56 @@ static void reload(struct sg_server *s, bool force)
     }
 }
 
-static void reap(struct sg_server *s, unsigned *busy)
+/* The loops count what they cut; the control thread says so in the log,
+ * at most once a tick, so a flood makes a few lines and not thousands. */
+static void report_cuts(struct sg_server *s)
 {
-    unsigned cut = sg_conns_reap(&s->conns, (long long)s->cfg.request_timeout_s * 1000, busy);
+    unsigned cut = atomic_exchange(&s->timeouts, 0);
+    unsigned stalled = atomic_exchange(&s->stalled, 0);
+    unsigned limit_hits = atomic_exchange(&s->limit_hits, 0);
 
-    for (unsigned i = 0; i < cut; i++)
-        sg_metrics_request_timeout(s->metrics);
-    if (cut > 0)
+    if (stalled > 0)
         sg_log_event(&s->log, "warn", "request-timeout",
-                     "closed %u connection(s) whose request took over %u s", cut,
+                     "connection closed: a response could not be sent within %u s, the client "
+                     "did not read it (%u connection(s))",
+                     s->cfg.request_timeout_s, stalled);
+    if (cut > stalled)
+        sg_log_event(&s->log, "warn", "request-timeout",
+                     "closed %u connection(s) whose request took over %u s", cut - stalled,
                      s->cfg.request_timeout_s);
+    if (limit_hits > 0)
+        sg_log_event(&s->log, "warn", "connection-limit",
+                     "%u connections open, at the limit (--max-connections %u) or out of file "
+                     "descriptors: new connections wait in the listen queue",
+                     atomic_load(&s->connections), s->cfg.max_connections);
 }
 
 /* Stop accepting, let every request that got in get its answer (each now
  * carries Connection: close), then stop the threads. */
 static void drain(struct sg_server *s)
 {
-    long long deadline = sg_conns_now_ms() + (long long)s->cfg.request_timeout_s * 1000 + 1000;
-    unsigned busy, quiet = 0;
-    MHD_socket lfd;
+    uint64_t one = 1;
 
     atomic_store(&s->stopping, true);
-    lfd = MHD_quiesce_daemon(s->daemon);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
-    sg_log_event(&s->log, "info", "stop", "stopped accepting; finishing requests in flight");
-    while (sg_conns_now_ms() < deadline) {
-        reap(s, &busy);
-        /* Two quiet looks in a row: a request whose bytes were arriving
-         * at the first look has reached the handler by the second. */
-        quiet = busy == 0 && atomic_load(&s->in_flight) == 0 ? quiet + 1 : 0;
-        if (quiet >= 2)
-            break;
-        poll(NULL, 0, 20);
+    for (unsigned i = 0; i < s->n_loops; i++) {
+        if (write(s->loops[i].wake_fd, &one, sizeof(one)) < 0) {
+            /* an eventfd write only fails on overflow: it is awake anyway */
+        }
     }
-    MHD_stop_daemon(s->daemon);
-    s->daemon = NULL;
+    sg_log_event(&s->log, "info", "stop", "stopped accepting; finishing requests in flight");
+    for (unsigned i = 0; i < s->n_loops; i++) {
+        if (s->loops[i].started) {
+            pthread_join(s->loops[i].thread, NULL);
+            s->loops[i].started = false;
+        }
+    }
+    report_cuts(s);
     sg_log_event(&s->log, "info", "stop", "stopped");
 }
 
 int sg_server_run(struct sg_server *s)
 {
-    long long next_watch = sg_conns_now_ms() + SG_SERVER_WATCH_MS;
+    long long next_watch = mono_ms() + SG_SERVER_WATCH_MS;
     struct pollfd pfd = {.fd = sg_signals_fd(), .events = POLLIN};
 
     for (;;) {
@@ -886,10 +1573,10 @@ int sg_server_run(struct sg_server *s)
             sg_log_event(&s->log, "info", "reload", "SIGHUP: re-reading policy and certificate");
             reload(s, true);
         }
-        reap(s, NULL);
-        if (sg_conns_now_ms() >= next_watch) {
+        report_cuts(s);
+        if (mono_ms() >= next_watch) {
             reload(s, false);
-            next_watch = sg_conns_now_ms() + SG_SERVER_WATCH_MS;
+            next_watch = mono_ms() + SG_SERVER_WATCH_MS;
         }
     }
     drain(s);
@@ -900,14 +1587,29 @@ void sg_server_free(struct sg_server *s)
 {
     if (s == NULL)
         return;
-    if (s->daemon != NULL)
-        MHD_stop_daemon(s->daemon);
+    if (s->loops != NULL) {
+        uint64_t one = 1;
+        atomic_store(&s->stopping, true);
+        for (unsigned i = 0; i < s->n_loops; i++) {
+            struct loop *l = &s->loops[i];
+            if (l->started) {
+                if (write(l->wake_fd, &one, sizeof(one)) < 0) {
+                    /* awake anyway */
+                }
+                pthread_join(l->thread, NULL);
+            }
+            if (l->epfd >= 0)
+                close(l->epfd);
+            if (l->wake_fd >= 0)
+                close(l->wake_fd);
+        }
+        free(s->loops);
+    }
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
     sg_policyfile_free(s->policy);
     sg_tls_store_free(s->tls);
-    free(s->client_ca_pem);
     sg_metrics_free(s->metrics);
-    if (s->conns_ready)
-        sg_conns_release(&s->conns);
     if (s->log_ready)
         sg_log_release(&s->log);
     free(s);

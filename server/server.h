@@ -1,5 +1,5 @@
-/* server.h - the HTTPS admission webhook: libmicrohttpd over GnuTLS in
- * front of the decision engine (validate/review.h).
+/* server.h - the HTTPS admission webhook: our own HTTP/1.1 (http.h) over
+ * OpenSSL in front of the decision engine (validate/review.h).
  *
  * Endpoints: POST /validate and /mutate (AdmissionReview in, out), GET
  * /healthz, /readyz and /metrics. Errors are short plain-text answers: 404
@@ -8,10 +8,11 @@
  * memory. TLS 1.2+ only; the certificate, key and policy are re-read when
  * their files change and on SIGHUP, without dropping a connection.
  *
- * Threads: libmicrohttpd's epoll event loop on a pool of `threads` threads
- * (default: one per CPU this process may run on), each serving many
- * connections; the thread that calls sg_server_run does the control work
- * (signals, file watching, request timeouts, shutdown). docs/performance.md
+ * Threads: `threads` event loops (default: one per CPU this process may
+ * run on), each with its own epoll set, accepting from the one listening
+ * socket and serving many connections, timeouts included; the thread that
+ * calls sg_server_run does the control work (signals, file watching,
+ * logging what the loops cut, shutdown). docs/performance.md
  * has the measurements behind this choice. */
 #ifndef SG_SERVER_H
 #define SG_SERVER_H
@@ -48,7 +49,7 @@ struct sg_server_config {
     size_t max_body_bytes;      /* one request body */
     size_t body_memory_bytes;   /* all bodies being received at once */
     unsigned max_connections;
-    size_t connection_memory;   /* libmicrohttpd's per-connection pool */
+    size_t connection_memory;   /* longest request head: request line and fields */
     unsigned idle_timeout_s;    /* keep-alive connection with no request */
     unsigned request_timeout_s; /* first byte (or accept) to response sent */
     unsigned threads;           /* 0: one per usable CPU (affinity, cgroup limit) */

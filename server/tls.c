@@ -1,25 +1,25 @@
 /* tls.c - see tls.h. */
 #include "tls.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/x509.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "certs.h"
 #include "file.h"
 
 struct sg_tls_pair {
-    gnutls_pcert_st pcert[SG_TLS_MAX_CHAIN];
-    unsigned n_pcert;
-    gnutls_privkey_t key;
+    SSL_CTX *ctx;
     long long not_after;
 };
 
 struct sg_tls_store {
     char *cert_path, *key_path;
+    STACK_OF(X509) * client_ca; /* NULL: no client certificates asked */
     struct sg_snapshot_slot slot;
     bool slot_ready;
     /* What the last attempt read; a change from these triggers a reload. */
@@ -27,17 +27,156 @@ struct sg_tls_store {
     atomic_llong not_after;
 };
 
+/* OpenSSL's reason for the last failure on this thread, for a message;
+ * empties the thread's error queue. */
+static const char *ssl_reason(char *buf, size_t len)
+{
+    unsigned long e = ERR_peek_last_error();
+
+    if (e == 0)
+        snprintf(buf, len, "unknown OpenSSL error");
+    else
+        ERR_error_string_n(e, buf, len);
+    ERR_clear_error();
+    return buf;
+}
+
 static void pair_free(void *p)
 {
     struct sg_tls_pair *pair = p;
 
     if (pair == NULL)
         return;
-    for (unsigned i = 0; i < pair->n_pcert; i++)
-        gnutls_pcert_deinit(&pair->pcert[i]);
-    if (pair->key != NULL)
-        gnutls_privkey_deinit(pair->key);
+    SSL_CTX_free(pair->ctx);
     free(pair);
+}
+
+/* Every PEM certificate in pem[0..len), in order; NULL when there is none
+ * or one does not parse. */
+static STACK_OF(X509) * read_certs(const char *pem, size_t len)
+{
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    X509 *x;
+
+    if (certs == NULL || bio == NULL)
+        goto fail;
+    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (sk_X509_num(certs) >= SG_TLS_MAX_CHAIN || !sk_X509_push(certs, x)) {
+            X509_free(x);
+            goto fail;
+        }
+    }
+    /* The loop ends on "no start line" at the end of the input; anything
+     * else is a certificate that did not parse. */
+    unsigned long e = ERR_peek_last_error();
+    if (sk_X509_num(certs) == 0 ||
+        (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)))
+        goto fail;
+    ERR_clear_error();
+    BIO_free(bio);
+    return certs;
+fail:
+    sk_X509_pop_free(certs, X509_free);
+    BIO_free(bio);
+    return NULL;
+}
+
+static int ctx_configure(SSL_CTX *ctx)
+{
+    if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+        !SSL_CTX_set_cipher_list(ctx, SG_TLS12_CIPHERS) ||
+        !SSL_CTX_set_ciphersuites(ctx, SG_TLS13_SUITES) ||
+        !SSL_CTX_set1_groups_list(ctx, SG_TLS_GROUPS) || !SSL_CTX_set_num_tickets(ctx, 0))
+        return -1;
+    SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET |
+                                 SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+                                 SSL_OP_IGNORE_UNEXPECTED_EOF);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    /* One recv() fills the record buffer with whatever the socket holds,
+     * instead of a record's header and then its body; writes may move
+     * and end part-way, the event loop keeps its place. */
+    SSL_CTX_set_read_ahead(ctx, 1);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    return 0;
+}
+
+static int ctx_require_client_cert(SSL_CTX *ctx, STACK_OF(X509) * cas)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+    STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+
+    if (names == NULL)
+        return -1;
+    for (int i = 0; i < sk_X509_num(cas); i++) {
+        X509 *ca = sk_X509_value(cas, i);
+        X509_NAME *name = X509_NAME_dup(X509_get_subject_name(ca));
+        if (!X509_STORE_add_cert(store, ca) || name == NULL || !sk_X509_NAME_push(names, name)) {
+            X509_NAME_free(name);
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            return -1;
+        }
+    }
+    SSL_CTX_set_client_CA_list(ctx, names); /* takes names */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    return 0;
+}
+
+/* The context for a checked pair: chain and key from PEM. */
+static int ctx_new(struct sg_tls_store *s, const char *cert_pem, size_t cert_len,
+                   const char *key_pem, size_t key_len, SSL_CTX **out, struct sg_error *err)
+{
+    STACK_OF(X509) *chain = NULL;
+    EVP_PKEY *key = NULL;
+    BIO *bio = NULL;
+    SSL_CTX *ctx;
+    char why[256];
+    int rc = 0;
+
+    *out = NULL;
+    ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL || ctx_configure(ctx) != 0) {
+        rc = sg_error_set(err, SG_ERR_TLS, "cannot set up TLS: %s", ssl_reason(why, sizeof(why)));
+        goto out;
+    }
+    chain = read_certs(cert_pem, cert_len);
+    if (chain == NULL) {
+        rc = sg_error_set(err, SG_ERR_TLS, "certificate '%s': %s", s->cert_path,
+                          ssl_reason(why, sizeof(why)));
+        goto out;
+    }
+    if (!SSL_CTX_use_certificate(ctx, sk_X509_value(chain, 0))) {
+        rc = sg_error_set(err, SG_ERR_TLS, "certificate '%s': %s", s->cert_path,
+                          ssl_reason(why, sizeof(why)));
+        goto out;
+    }
+    for (int i = 1; i < sk_X509_num(chain); i++) {
+        if (!SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain, i))) {
+            rc = sg_error_set(err, SG_ERR_TLS, "certificate '%s', chain certificate %d: %s",
+                              s->cert_path, i + 1, ssl_reason(why, sizeof(why)));
+            goto out;
+        }
+    }
+    bio = BIO_new_mem_buf(key_pem, (int)key_len);
+    key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    if (key == NULL || !SSL_CTX_use_PrivateKey(ctx, key) || !SSL_CTX_check_private_key(ctx)) {
+        rc = sg_error_set(err, SG_ERR_TLS, "key '%s': %s", s->key_path,
+                          ssl_reason(why, sizeof(why)));
+        goto out;
+    }
+    if (s->client_ca != NULL && ctx_require_client_cert(ctx, s->client_ca) != 0) {
+        rc = sg_error_set(err, SG_ERR_TLS, "cannot set up client certificate checks: %s",
+                          ssl_reason(why, sizeof(why)));
+        goto out;
+    }
+    *out = ctx;
+    ctx = NULL;
+out:
+    SSL_CTX_free(ctx);
+    sk_X509_pop_free(chain, X509_free);
+    EVP_PKEY_free(key);
+    BIO_free(bio);
+    return rc;
 }
 
 static int pair_load(struct sg_tls_store *s, struct sg_tls_pair **out, struct sg_error *err)
@@ -45,8 +184,7 @@ static int pair_load(struct sg_tls_store *s, struct sg_tls_pair **out, struct sg
     struct sg_tls_pair *pair = NULL;
     char *cert_pem = NULL, *key_pem = NULL;
     size_t cert_len, key_len;
-    gnutls_datum_t d;
-    int rc, g;
+    int rc;
 
     *out = NULL;
     /* Remember what this attempt saw before reading, so a failed attempt
@@ -72,26 +210,9 @@ static int pair_load(struct sg_tls_store *s, struct sg_tls_pair **out, struct sg
         sg_error_prefix(err, "certificate '%s', key '%s'", s->cert_path, s->key_path);
         goto out;
     }
-    d.data = (unsigned char *)cert_pem;
-    d.size = (unsigned)cert_len;
-    pair->n_pcert = SG_TLS_MAX_CHAIN;
-    g = gnutls_pcert_list_import_x509_raw(pair->pcert, &pair->n_pcert, &d, GNUTLS_X509_FMT_PEM, 0);
-    if (g < 0 || pair->n_pcert == 0) {
-        pair->n_pcert = 0;
-        rc = sg_error_set(err, SG_ERR_TLS, "certificate '%s': %s", s->cert_path,
-                          g < 0 ? gnutls_strerror(g) : "no certificate in the file");
+    rc = ctx_new(s, cert_pem, cert_len, key_pem, key_len, &pair->ctx, err);
+    if (rc != 0)
         goto out;
-    }
-    g = gnutls_privkey_init(&pair->key);
-    if (g >= 0) {
-        d.data = (unsigned char *)key_pem;
-        d.size = (unsigned)key_len;
-        g = gnutls_privkey_import_x509_raw(pair->key, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
-    }
-    if (g < 0) {
-        rc = sg_error_set(err, SG_ERR_TLS, "key '%s': %s", s->key_path, gnutls_strerror(g));
-        goto out;
-    }
     *out = pair;
     pair = NULL;
 out:
@@ -99,14 +220,33 @@ out:
     free(cert_pem);
     if (key_pem != NULL) {
         /* Key material does not linger in freed heap. */
-        memset(key_pem, 0, key_len);
+        OPENSSL_cleanse(key_pem, key_len);
         free(key_pem);
     }
     return rc;
 }
 
-int sg_tls_store_new(const char *cert_path, const char *key_path, struct sg_tls_store **out,
-                     struct sg_error *err)
+static int read_client_ca(struct sg_tls_store *s, const char *path, struct sg_error *err)
+{
+    char *pem = NULL;
+    size_t len;
+    char why[256];
+    int rc;
+
+    rc = sg_file_read(path, SG_TLS_MAX_PEM_BYTES, &pem, &len, NULL, err);
+    if (rc != 0)
+        return rc;
+    s->client_ca = read_certs(pem, len);
+    free(pem);
+    if (s->client_ca == NULL)
+        return sg_error_set(err, SG_ERR_TLS, "client CA '%s': %s", path,
+                            ERR_peek_last_error() != 0 ? ssl_reason(why, sizeof(why))
+                                                       : "no certificate in the file");
+    return 0;
+}
+
+int sg_tls_store_new(const char *cert_path, const char *key_path, const char *client_ca_path,
+                     struct sg_tls_store **out, struct sg_error *err)
 {
     struct sg_tls_store *s;
     bool reloaded;
@@ -122,6 +262,13 @@ int sg_tls_store_new(const char *cert_path, const char *key_path, struct sg_tls_
         rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         goto out;
     }
+    if (client_ca_path != NULL) {
+        rc = read_client_ca(s, client_ca_path, err);
+        if (rc != 0) {
+            sg_error_prefix(err, "--client-ca");
+            goto out;
+        }
+    }
     rc = sg_snapshot_slot_init(&s->slot, pair_free);
     if (rc != 0) {
         sg_error_set(err, rc, "cannot create the certificate slot");
@@ -129,8 +276,10 @@ int sg_tls_store_new(const char *cert_path, const char *key_path, struct sg_tls_
     }
     s->slot_ready = true;
     rc = sg_tls_store_reload(s, true, &reloaded, err);
-    if (rc != 0)
+    if (rc != 0) {
+        sg_error_prefix(err, "--tls-cert/--tls-key");
         goto out;
+    }
     *out = s;
     s = NULL;
 out:
@@ -173,14 +322,14 @@ long long sg_tls_store_not_after(struct sg_tls_store *s)
     return atomic_load(&s->not_after);
 }
 
-void sg_tls_pair_get(const struct sg_tls_pair *pair, gnutls_pcert_st **pcert, unsigned *n,
-                     gnutls_privkey_t *key)
+bool sg_tls_store_requires_client_cert(const struct sg_tls_store *s)
 {
-    /* GnuTLS takes non-const pointers but never writes through them when
-     * the callback says it keeps ownership (it does not deinit them). */
-    *pcert = (gnutls_pcert_st *)pair->pcert;
-    *n = pair->n_pcert;
-    *key = pair->key;
+    return s->client_ca != NULL;
+}
+
+SSL_CTX *sg_tls_pair_ctx(const struct sg_tls_pair *pair)
+{
+    return pair->ctx;
 }
 
 void sg_tls_store_free(struct sg_tls_store *s)
@@ -189,39 +338,8 @@ void sg_tls_store_free(struct sg_tls_store *s)
         return;
     if (s->slot_ready)
         sg_snapshot_slot_release(&s->slot);
+    sk_X509_pop_free(s->client_ca, X509_free);
     free(s->cert_path);
     free(s->key_path);
     free(s);
-}
-
-int sg_tls_read_ca(const char *path, char **pem, struct sg_error *err)
-{
-    gnutls_x509_crt_t *list = NULL;
-    unsigned n = 0;
-    gnutls_datum_t d;
-    char *buf = NULL;
-    size_t len;
-    int rc, g;
-
-    *pem = NULL;
-    rc = sg_file_read(path, SG_TLS_MAX_PEM_BYTES, &buf, &len, NULL, err);
-    if (rc != 0)
-        goto out;
-    d.data = (unsigned char *)buf;
-    d.size = (unsigned)len;
-    g = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM, 0);
-    if (g < 0 || n == 0) {
-        rc = sg_error_set(err, SG_ERR_TLS, "client CA '%s': %s", path,
-                          g < 0 ? gnutls_strerror(g) : "no certificate in the file");
-        goto out;
-    }
-    *pem = buf;
-    buf = NULL;
-    rc = 0;
-out:
-    for (unsigned i = 0; i < n; i++)
-        gnutls_x509_crt_deinit(list[i]);
-    gnutls_free(list);
-    free(buf);
-    return rc;
 }

@@ -1,20 +1,21 @@
-/* tls.h - the serving certificate chain and key: read from files, checked
- * (the key must match the leaf certificate), and replaced on rotation.
+/* tls.h - the serving certificate chain and key as an OpenSSL SSL_CTX:
+ * read from files, checked (the key must match the leaf certificate), and
+ * replaced on rotation.
  *
- * Every TLS handshake asks for the current pair (through the GnuTLS
- * certificate callback that server.c installs) and keeps a reference to it
- * for as long as its connection lives, so a rotation never pulls a
- * certificate from under an open session; open keep-alive connections stay
- * open, new handshakes get the new pair. A pair that fails its checks is
- * refused and the last good one stays in force. */
+ * Each pair is one SSL_CTX with every TLS setting of the server. A new
+ * connection takes a reference to the pair in force and keeps it for as
+ * long as it lives, so a rotation never pulls a certificate from under an
+ * open session; open keep-alive connections stay open, new handshakes get
+ * the new pair. A pair that fails its checks is refused and the last good
+ * one stays in force. With a client CA (read once, at start), every pair
+ * requires and verifies a client certificate signed by it. */
 #ifndef SG_TLS_H
 #define SG_TLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <gnutls/abstract.h>
-#include <gnutls/gnutls.h>
+#include <openssl/ssl.h>
 
 #include "certs.h"
 #include "error.h"
@@ -22,13 +23,14 @@
 
 /* TLS 1.2 and 1.3 only, ECDHE key exchange, AEAD ciphers only; the Go TLS
  * stack of the Kubernetes API server offers all of these. Our order wins:
- * AES-128-GCM first, whose SHA-256 key schedule runs on the CPU's SHA
- * instructions (AES-256-GCM's SHA-384 was a fifth of a handshake's CPU),
- * and X25519 first (a P-256 key exchange costs more in nettle). */
-#define SG_TLS_PRIORITIES                                                                          \
-    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"         \
-    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-GROUP-ALL:+GROUP-X25519:"  \
-    "+GROUP-SECP256R1:+GROUP-SECP384R1:%SERVER_PRECEDENCE"
+ * AES-128-GCM first (the CPU's AES and SHA-256 instructions), X25519
+ * first. No session tickets or cache: the API server does not resume. */
+#define SG_TLS12_CIPHERS                                                                           \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                                   \
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                                   \
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define SG_TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define SG_TLS_GROUPS   "X25519:P-256:P-384"
 
 /* Bounds on what we read: certs/ checks at most SG_CERTS_PEM_MAX bytes of
  * PEM; a chain has a leaf and a few intermediates. */
@@ -38,10 +40,11 @@
 struct sg_tls_pair;
 struct sg_tls_store;
 
-/* Loads and checks the pair. On failure, err names the file and what is
- * wrong ("key '/x/tls.key' does not match certificate '/x/tls.crt'"). */
-int sg_tls_store_new(const char *cert_path, const char *key_path, struct sg_tls_store **out,
-                     struct sg_error *err);
+/* Loads and checks the pair, and the client CA bundle when client_ca_path
+ * is not NULL. On failure, err names the file and what is wrong ("key
+ * '/x/tls.key' does not match certificate '/x/tls.crt'"). */
+int sg_tls_store_new(const char *cert_path, const char *key_path, const char *client_ca_path,
+                     struct sg_tls_store **out, struct sg_error *err);
 
 /* Re-reads the pair when either file changed on disk since the last
  * attempt (or always, with force). Returns 0 with *reloaded telling whether
@@ -56,16 +59,12 @@ struct sg_snapshot *sg_tls_store_acquire(struct sg_tls_store *store);
 /* notAfter of the leaf certificate in force, unix seconds. */
 long long sg_tls_store_not_after(struct sg_tls_store *store);
 
-/* The chain and key of a pair, borrowed for the pair's lifetime, in the
- * form a gnutls_certificate_retrieve_function2 returns. */
-void sg_tls_pair_get(const struct sg_tls_pair *pair, gnutls_pcert_st **pcert, unsigned *n,
-                     gnutls_privkey_t *key);
+/* Whether client certificates are required (a client CA was given). */
+bool sg_tls_store_requires_client_cert(const struct sg_tls_store *store);
+
+/* The pair's context, for SSL_new; borrowed for the pair's lifetime. */
+SSL_CTX *sg_tls_pair_ctx(const struct sg_tls_pair *pair);
 
 void sg_tls_store_free(struct sg_tls_store *store); /* NULL is a no-op */
-
-/* Reads a PEM bundle of CA certificates (for --client-ca), checking that it
- * holds at least one certificate. *pem is malloc'd, NUL-terminated, owned by
- * the caller. */
-int sg_tls_read_ca(const char *path, char **pem, struct sg_error *err);
 
 #endif
