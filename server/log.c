@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -154,16 +155,20 @@ static void line_time(struct line *l)
     line_raw(l, "Z\"", 2);
 }
 
-static void line_write(struct sg_log *log, int fd, struct line *l)
+/* This thread's gathered decision lines (log.h). */
+static _Thread_local struct {
+    bool on;
+    size_t len;
+    char buf[PIPE_BUF];
+} batch;
+
+static void write_all(struct sg_log *log, int fd, const char *buf, size_t len)
 {
     size_t off = 0;
 
-    line_raw(l, "}\n", 2);
-    if (l->failed)
-        return;
     pthread_mutex_lock(&log->lock);
-    while (off < l->len) {
-        ssize_t n = write(fd, l->buf + off, l->len - off);
+    while (off < len) {
+        ssize_t n = write(fd, buf + off, len - off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -171,6 +176,37 @@ static void line_write(struct sg_log *log, int fd, struct line *l)
         off += (size_t)n;
     }
     pthread_mutex_unlock(&log->lock);
+}
+
+void sg_log_batch(bool on)
+{
+    batch.on = on;
+}
+
+void sg_log_flush(struct sg_log *log)
+{
+    if (batch.len == 0)
+        return;
+    write_all(log, log->decision_fd, batch.buf, batch.len);
+    batch.len = 0;
+}
+
+/* Writes a line to fd; a decision line may wait in this thread's batch. */
+static void line_write(struct sg_log *log, int fd, struct line *l, bool decision)
+{
+    line_raw(l, "}\n", 2);
+    if (l->failed)
+        return;
+    if (batch.on && decision && l->len <= sizeof(batch.buf)) {
+        if (l->len > sizeof(batch.buf) - batch.len)
+            sg_log_flush(log);
+        memcpy(batch.buf + batch.len, l->buf, l->len);
+        batch.len += l->len;
+        return;
+    }
+    if (fd == log->decision_fd)
+        sg_log_flush(log); /* keep this thread's lines in order */
+    write_all(log, fd, l->buf, l->len);
 }
 
 int sg_log_init(struct sg_log *log, int decision_fd, int event_fd)
@@ -218,7 +254,7 @@ void sg_log_decision(struct sg_log *log, const char *endpoint, const struct sg_d
     line_kv(&l, "injected", sg_decision_injected(d));
     line_key(&l, "latency_us");
     line_uint(&l, latency_us, 1);
-    line_write(log, log->decision_fd, &l);
+    line_write(log, log->decision_fd, &l, true);
     line_release(&l);
 }
 
@@ -233,7 +269,7 @@ void sg_log_rejected(struct sg_log *log, const char *endpoint, unsigned status, 
     line_key(&l, "status");
     line_uint(&l, status, 1);
     line_kv(&l, "error", why);
-    line_write(log, log->decision_fd, &l);
+    line_write(log, log->decision_fd, &l, true);
     line_release(&l);
 }
 
@@ -252,6 +288,6 @@ void sg_log_event(struct sg_log *log, const char *level, const char *event, cons
     line_kv(&l, "level", level);
     line_kv(&l, "event", event);
     line_kv(&l, "msg", msg);
-    line_write(log, log->event_fd, &l);
+    line_write(log, log->event_fd, &l, false);
     line_release(&l);
 }

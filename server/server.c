@@ -300,13 +300,24 @@ static bool out_reserve(struct conn *c, size_t n)
  * Every response closes the connection while the server is stopping, so
  * keep-alive clients move to another replica instead of finding this one
  * gone mid-request. `extra` is NULL or header lines, each ending in CRLF. */
+static char *put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+static char *put_str(char *p, const char *s)
+{
+    return put(p, s, strlen(s));
+}
+
 static void respond(struct conn *c, enum sg_endpoint ep, unsigned status, const char *type,
                     const char *body, size_t len, const char *extra)
 {
     struct sg_server *s = c->loop->server;
-    const char *connection = "";
-    char head[512];
-    int n;
+    const char *connection = "", *reason = reason_phrase(status), *date = loop_date(c->loop);
+    char digits[24], *p;
+    size_t nd = 0, head;
 
     if (atomic_load_explicit(&s->stopping, memory_order_relaxed) || !c->head.keep_alive)
         c->close_after = true;
@@ -314,25 +325,41 @@ static void respond(struct conn *c, enum sg_endpoint ep, unsigned status, const 
         connection = "Connection: close\r\n";
     else if (c->head.minor == 0)
         connection = "Connection: keep-alive\r\n";
-    n = snprintf(
-        head, sizeof(head),
-        "HTTP/1.1 %u %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n", status,
-        reason_phrase(status), loop_date(c->loop), type, len, connection,
-        extra != NULL ? extra : "");
-    if (n < 0 || (size_t)n >= sizeof(head))
-        n = 0; /* cannot happen: every part is short */
+    for (size_t v = len; nd == 0 || v != 0; v /= 10)
+        digits[sizeof(digits) - ++nd] = (char)('0' + v % 10);
+    /* Built by hand, not with snprintf: this runs for every request. */
+    head = sizeof("HTTP/1.1 200 \r\nDate: \r\nContent-Type: \r\nContent-Length: \r\n\r\n") - 1 +
+           strlen(reason) + strlen(date) + strlen(type) + nd + strlen(connection) +
+           (extra != NULL ? strlen(extra) : 0);
     if (c->head_only)
         len = 0;
-    if (!out_reserve(c, (size_t)n + len)) {
+    if (!out_reserve(c, head + len)) {
         /* No memory for an answer: the client sees the connection close. */
         c->close_after = true;
         c->linger = false;
         c->out_pos = c->out_len = 0;
     } else {
-        memcpy(c->out + c->out_len, head, (size_t)n);
+        p = c->out + c->out_len;
+        p = put(p, "HTTP/1.1 ", 9);
+        *p++ = (char)('0' + status / 100 % 10);
+        *p++ = (char)('0' + status / 10 % 10);
+        *p++ = (char)('0' + status % 10);
+        *p++ = ' ';
+        p = put_str(p, reason);
+        p = put(p, "\r\nDate: ", 8);
+        p = put_str(p, date);
+        p = put(p, "\r\nContent-Type: ", 16);
+        p = put_str(p, type);
+        p = put(p, "\r\nContent-Length: ", 18);
+        p = put(p, digits + sizeof(digits) - nd, nd);
+        p = put(p, "\r\n", 2);
+        p = put_str(p, connection);
+        if (extra != NULL)
+            p = put_str(p, extra);
+        p = put(p, "\r\n", 2);
         if (len > 0)
-            memcpy(c->out + c->out_len + (size_t)n, body, len);
-        c->out_len += (size_t)n + len;
+            p = put(p, body, len);
+        c->out_len = (size_t)(p - c->out);
     }
     sg_metrics_request(s->metrics, ep, status);
     c->state = ST_RESPONDED;
@@ -1227,8 +1254,10 @@ static void *loop_run(void *arg)
 
     l->now_ms = mono_ms();
     l->next_tick_ms = l->now_ms + SG_SERVER_TICK_MS;
+    sg_log_batch(true);
     for (;;) {
         int timeout = l->ready != NULL ? 0 : l->stopping ? STOP_LOOK_MS : SG_SERVER_TICK_MS;
+        sg_log_flush(&l->server->log); /* what this pass decided, before waiting */
         int n = epoll_wait(l->epfd, events, EVENTS_PER_WAIT, timeout);
         l->now_ms = mono_ms();
         for (int i = 0; i < n; i++) {
@@ -1260,6 +1289,8 @@ static void *loop_run(void *arg)
             l->next_look_ms = l->now_ms + STOP_LOOK_MS;
         }
     }
+    sg_log_flush(&l->server->log);
+    sg_log_batch(false);
     return NULL;
 }
 
