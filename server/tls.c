@@ -97,7 +97,8 @@ static int ctx_configure(SSL_CTX *ctx)
      * instead of a record's header and then its body; writes may move
      * and end part-way, the event loop keeps its place. */
     SSL_CTX_set_read_ahead(ctx, 1);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
     return 0;
 }
 
