@@ -168,12 +168,14 @@ struct sg_server {
     struct sg_log log;
     bool log_ready;
     atomic_uint connections;
-    atomic_uint busy;          /* connections handshaking or in a request */
-    atomic_size_t body_memory; /* bytes reserved by bodies being received */
-    atomic_uint in_flight;     /* requests between head and response sent */
-    atomic_uint timeouts;      /* connections cut by the request timeout, not yet logged */
-    atomic_uint stalled;       /* ... of which a response could not be sent */
-    atomic_uint limit_hits;    /* times a loop stopped accepting at the limit, not yet logged */
+    atomic_uint busy;               /* connections handshaking or in a request */
+    atomic_size_t body_memory;      /* bytes reserved by bodies being received */
+    atomic_uint in_flight;          /* requests between head and response sent */
+    atomic_uint timeouts;           /* connections cut by the request timeout, not yet logged */
+    atomic_uint stalled;            /* ... of which a response could not be sent */
+    atomic_uint handshake_failures; /* refused TLS handshakes, not yet logged */
+    _Atomic(const char *) handshake_why; /* the last one's reason (OpenSSL's static text) */
+    atomic_uint limit_hits; /* times a loop stopped accepting at the limit, not yet logged */
     atomic_bool stopping;
     unsigned port;
 };
@@ -858,6 +860,15 @@ static enum step handshake(struct conn *c)
          * timeout of the accept. */
         c->state = ST_HEAD;
         return STEP_MORE;
+    }
+    if (SSL_get_error(c->ssl, r) == SSL_ERROR_SSL) {
+        /* Refused by TLS (no client certificate, an old protocol, no
+         * shared cipher): counted for the control thread's log line. A
+         * client that only connects and goes away is not worth one. */
+        struct sg_server *s = c->loop->server;
+        const char *why = ERR_reason_error_string(ERR_peek_error());
+        atomic_store(&s->handshake_why, why != NULL ? why : "unknown TLS error");
+        atomic_fetch_add(&s->handshake_failures, 1);
     }
     return ssl_failed(c, r);
 }
@@ -1550,6 +1561,7 @@ static void report_cuts(struct sg_server *s)
     unsigned cut = atomic_exchange(&s->timeouts, 0);
     unsigned stalled = atomic_exchange(&s->stalled, 0);
     unsigned limit_hits = atomic_exchange(&s->limit_hits, 0);
+    unsigned handshakes = atomic_exchange(&s->handshake_failures, 0);
 
     if (stalled > 0)
         sg_log_event(&s->log, "warn", "request-timeout",
@@ -1560,6 +1572,9 @@ static void report_cuts(struct sg_server *s)
         sg_log_event(&s->log, "warn", "request-timeout",
                      "closed %u connection(s) whose request took over %u s", cut - stalled,
                      s->cfg.request_timeout_s);
+    if (handshakes > 0)
+        sg_log_event(&s->log, "warn", "tls", "%u TLS handshake(s) refused; the last: %s",
+                     handshakes, atomic_load(&s->handshake_why));
     if (limit_hits > 0)
         sg_log_event(&s->log, "warn", "connection-limit",
                      "%u connections open, at the limit (--max-connections %u) or out of file "

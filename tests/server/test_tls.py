@@ -123,6 +123,10 @@ def test_client_certificate_required_with_client_ca():
     check(code != 200, "a certificate from another CA was accepted")
     code, _, _ = mtls.curl("--cert", good[0], "--key", good[1], mtls.url("/readyz"))
     check(code == 200, "refusals stopped the server")
+    # An operator sees why clients are turned away.
+    wait_for(lambda: any(e.get("event") == "tls" and "refused" in e.get("msg", "") and
+                         "certificate" in e.get("msg", "") for e in mtls.events()), 5,
+             "a log line saying TLS handshakes were refused and why")
     check(mtls.stop() == 0, "exit status")
     rc, err = env.server(args=["--client-ca", env.secret.path("tls.key")]).start(
         expect_fail=True)
