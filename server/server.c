@@ -168,7 +168,6 @@ struct sg_server {
     struct sg_log log;
     bool log_ready;
     atomic_uint connections;
-    atomic_uint busy;               /* connections handshaking or in a request */
     atomic_size_t body_memory;      /* bytes reserved by bodies being received */
     atomic_uint in_flight;          /* requests between head and response sent */
     atomic_uint timeouts;           /* connections cut by the request timeout, not yet logged */
