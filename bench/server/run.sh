@@ -71,8 +71,10 @@ wrk.headers["Content-Type"] = "application/json"
 EOF
 
 # nginx: one process, the same certificate, TLS 1.2/1.3, the same AEAD
-# ECDHE suites and groups in the same server-preferred order (SG_TLS_PRIORITIES
-# in server/tls.h), no session resumption (the server has none either), no
+# ECDHE suites and groups in the same server-preferred order (SG_TLS12_CIPHERS,
+# SG_TLS13_SUITES and SG_TLS_GROUPS in server/tls.h; both use OpenSSL 3), read
+# buffers released while idle (nginx's default, and ours), no session
+# resumption (the server has none either), no
 # limit on requests per connection, access log on like our decision log.
 ngx_port=$(free_port)
 mkdir -p "$dir/nginx"
