@@ -15,72 +15,64 @@
 
 void sg_path_init(struct sg_path *p, const char *start)
 {
-    p->len = 0;
-    p->buf[0] = '\0';
+    p->n = 0;
     if (start != NULL && start[0] != '\0')
         sg_path_key(p, start);
 }
 
-static void path_append(struct sg_path *p, const char *s)
+/* Appends s to the text being spelled out in p->buf, of *len bytes. */
+static void path_append(struct sg_path *p, size_t *len, const char *s)
 {
     size_t n = strlen(s);
 
-    if (p->len + n + 4 >= sizeof(p->buf)) {
+    if (*len + n + 4 >= sizeof(p->buf)) {
         /* Paths are built from our own keys and numbers plus annotation
          * keys, which Kubernetes bounds at 317 bytes; say it was cut. */
-        if (p->len + 4 < sizeof(p->buf)) {
-            memcpy(p->buf + p->len, "...", 4);
-            p->len += 3;
+        if (*len + 4 < sizeof(p->buf)) {
+            memcpy(p->buf + *len, "...", 4);
+            *len += 3;
         }
         return;
     }
-    memcpy(p->buf + p->len, s, n + 1);
-    p->len += n;
+    memcpy(p->buf + *len, s, n + 1);
+    *len += n;
 }
 
-size_t sg_path_key(struct sg_path *p, const char *key)
+const char *sg_path_str(struct sg_path *p)
 {
-    size_t before = p->len;
+    size_t len = 0, n = p->n < SG_PATH_DEPTH ? p->n : SG_PATH_DEPTH;
 
-    if (p->len > 0)
-        path_append(p, ".");
-    path_append(p, key);
-    return before;
-}
-
-size_t sg_path_index(struct sg_path *p, size_t i)
-{
-    char num[32], *d = num + sizeof(num) - 1;
-    size_t before = p->len;
-
-    /* By hand: this runs for every container and list entry read. */
-    *d = '\0';
-    *--d = ']';
-    do {
-        *--d = (char)('0' + i % 10);
-        i /= 10;
-    } while (i > 0);
-    *--d = '[';
-    path_append(p, d);
-    return before;
-}
-
-size_t sg_path_map_key(struct sg_path *p, const char *key)
-{
-    size_t before = p->len;
-
-    path_append(p, "[");
-    path_append(p, key);
-    path_append(p, "]");
-    return before;
-}
-
-void sg_path_pop(struct sg_path *p, size_t len)
-{
-    if (len <= p->len) {
-        p->len = len;
-        p->buf[len] = '\0';
+    /* Each piece is appended (or cut) as it would have been when taken:
+     * a piece after a cut one may still fit. */
+    p->buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const struct sg_path_step *s = &p->steps[i];
+        char num[32], *d = num + sizeof(num) - 1;
+        size_t v = s->index;
+        switch (s->kind) {
+        case SG_PATH_KEY:
+            if (len > 0)
+                path_append(p, &len, ".");
+            path_append(p, &len, s->key);
+            break;
+        case SG_PATH_INDEX:
+            *d = '\0';
+            *--d = ']';
+            do {
+                *--d = (char)('0' + v % 10);
+                v /= 10;
+            } while (v > 0);
+            *--d = '[';
+            path_append(p, &len, d);
+            break;
+        case SG_PATH_MAP_KEY:
+            path_append(p, &len, "[");
+            path_append(p, &len, s->key);
+            path_append(p, &len, "]");
+            break;
+        }
     }
+    return p->buf;
 }
 
 const char *sg_json_type_name(const cJSON *item)
@@ -127,7 +119,7 @@ enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct
 {
     if (item != NULL && has_type(item, type))
         return SG_GOT_OK;
-    sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, path->buf,
+    sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
                   "a field has the wrong type", "must be %s, found %s", type_names[type],
                   sg_json_type_name(item));
     return SG_GOT_BAD;
@@ -147,7 +139,7 @@ enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_
             continue;
         if (found != NULL) {
             mark = sg_path_key(path, key);
-            sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, path->buf,
+            sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
                           "a key is given twice",
                           "the key is given twice; Kubernetes would keep only the last one, "
                           "so the object cannot be judged safely");

@@ -232,7 +232,7 @@ static int read_containers(struct sg_pod *pod, struct sg_path *path, struct sg_r
             total += (size_t)cJSON_GetArraySize(lists[l]);
     }
     if (total > SG_MAX_CONTAINERS) {
-        sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, path->buf,
+        sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
                       "too many containers to judge",
                       "has %zu containers; seccomp-guard judges at most %d per pod", total,
                       SG_MAX_CONTAINERS);
@@ -298,7 +298,7 @@ static void read_annotations(struct sg_pod *pod, const cJSON *meta, struct sg_pa
             continue;
         size_t kmark = sg_path_map_key(path, key);
         if (*slot != NULL) {
-            sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, path->buf,
+            sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
                           "a seccomp annotation is given twice",
                           "the annotation is given twice; the object cannot be judged safely");
         } else if (sg_json_check(it, SG_JSON_STRING, path, report) == SG_GOT_OK) {
@@ -321,7 +321,7 @@ static const cJSON *find_template(const cJSON *object, enum sg_kind kind, struct
         enum sg_json_got got = sg_json_member(at, key, SG_JSON_OBJECT, path, report, &next);
         if (got == SG_GOT_ABSENT) {
             sg_path_key(path, key);
-            sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, path->buf,
+            sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
                           "the pod template is missing", "is missing: a %s needs a pod template",
                           kinds[kind].kind);
         }

@@ -219,9 +219,9 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
                     if (env->n_groups == MAX_GROUPS) {
                         /* A group past the bound could be the one an
                          * override or exemption names: refuse to guess. */
-                        sg_report_add(&env->problems, SG_RULE_UNREADABLE, SG_ACTION_DENY, path.buf,
-                                      "too many groups", "the user has more than %d groups",
-                                      MAX_GROUPS);
+                        sg_report_add(&env->problems, SG_RULE_UNREADABLE, SG_ACTION_DENY,
+                                      sg_path_str(&path), "too many groups",
+                                      "the user has more than %d groups", MAX_GROUPS);
                         sg_path_pop(&path, imark);
                         break;
                     }

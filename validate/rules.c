@@ -70,7 +70,8 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
 
     if (path == NULL) {
         snprintf(brief, sizeof(brief), "%s: Localhost profile without localhostProfile", subject);
-        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
+                      brief,
                       "type Localhost needs localhostProfile, the path of a profile relative "
                       "to the kubelet's seccomp directory (for example "
                       "profiles/audit.json)");
@@ -80,7 +81,8 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
     problem = sg_seccomp_localhost_problem(path, strlen(path));
     if (problem != NULL) {
         snprintf(brief, sizeof(brief), "%s: localhostProfile %s", subject, problem);
-        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
+                      brief,
                       "localhostProfile %s %s; Kubernetes refuses it: give a path relative to "
                       "the kubelet's seccomp directory (/var/lib/kubelet/seccomp), such as "
                       "profiles/audit.json",
@@ -90,7 +92,7 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
     if (!localhost_allowed(j->eff, path)) {
         snprintf(brief, sizeof(brief), "%s: Localhost profile %s is not allowed", subject, q);
         sg_report_add(j->report, SG_RULE_SECCOMP_LOCALHOST,
-                      j->eff->action[SG_RULE_SECCOMP_LOCALHOST], j->path.buf, brief,
+                      j->eff->action[SG_RULE_SECCOMP_LOCALHOST], sg_path_str(&j->path), brief,
                       "Localhost profile %s matches none of the policy's "
                       "seccomp.allowedLocalhostProfiles; use an allowed profile or "
                       "RuntimeDefault",
@@ -114,7 +116,8 @@ static void judge_profile(struct judge *j, const char *subject, const struct sg_
         mark = sg_path_key(&j->path, "localhostProfile");
         snprintf(brief, sizeof(brief), "%s: localhostProfile is only valid with Localhost",
                  subject);
-        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
+                      brief,
                       "is set, but type is %s: Kubernetes accepts localhostProfile only with "
                       "type Localhost; remove it or set type: Localhost",
                       q);
@@ -125,13 +128,14 @@ static void judge_profile(struct judge *j, const char *subject, const struct sg_
     case SG_SECCOMP_UNCONFINED:
         snprintf(brief, sizeof(brief), "%s: seccomp Unconfined", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
-                      j->eff->action[SG_RULE_SECCOMP_UNCONFINED], j->path.buf, brief,
+                      j->eff->action[SG_RULE_SECCOMP_UNCONFINED], sg_path_str(&j->path), brief,
                       "is \"Unconfined\", which runs without any seccomp filter; set it to "
                       "\"RuntimeDefault\" (or a Localhost profile)");
         break;
     case SG_SECCOMP_BAD:
         snprintf(brief, sizeof(brief), "%s: unknown seccomp type %s", subject, q);
-        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
+                      brief,
                       "is %s, which is not a seccomp profile type: use \"RuntimeDefault\" or "
                       "\"Localhost\" (the names are case-sensitive)",
                       q);
@@ -162,7 +166,7 @@ static void judge_annotation(struct judge *j, const char *subject, const char *v
     case SG_SECCOMP_UNCONFINED:
         snprintf(brief, sizeof(brief), "%s: seccomp annotation unconfined", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
-                      j->eff->action[SG_RULE_SECCOMP_UNCONFINED], j->path.buf, brief,
+                      j->eff->action[SG_RULE_SECCOMP_UNCONFINED], sg_path_str(&j->path), brief,
                       "is \"unconfined\", which runs without any seccomp filter on clusters "
                       "that still read this annotation; remove it and set "
                       "securityContext.seccompProfile.type: RuntimeDefault");
@@ -173,7 +177,8 @@ static void judge_annotation(struct judge *j, const char *subject, const char *v
     case SG_SECCOMP_BAD:
     case SG_SECCOMP_UNSET:
         snprintf(brief, sizeof(brief), "%s: bad seccomp annotation value", subject);
-        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
+                      brief,
                       "is %s, which is not a seccomp annotation value (runtime/default, "
                       "docker/default or localhost/<path>); remove it and set "
                       "securityContext.seccompProfile instead",
@@ -215,7 +220,7 @@ static void judge_unset(struct judge *j, const struct sg_container *c, const cha
         return;
     snprintf(brief, sizeof(brief), "%s: no seccomp profile", subject);
     sg_report_add(j->report, SG_RULE_SECCOMP_UNSET, j->eff->action[SG_RULE_SECCOMP_UNSET],
-                  j->path.buf, brief,
+                  sg_path_str(&j->path), brief,
                   "%s runs with no seccomp profile, because neither it nor the pod sets one%s; "
                   "set %s.securityContext.seccompProfile.type: RuntimeDefault",
                   subject,
@@ -242,7 +247,7 @@ static void judge_privileged(struct judge *j, const struct sg_container *c, cons
     mark = sg_path_key(&j->path, "securityContext");
     sg_path_key(&j->path, "privileged");
     snprintf(brief, sizeof(brief), "%s: privileged", subject);
-    sg_report_add(j->report, SG_RULE_PRIVILEGED, priv, j->path.buf, brief,
+    sg_report_add(j->report, SG_RULE_PRIVILEGED, priv, sg_path_str(&j->path), brief,
                   "%s is privileged: it runs without a seccomp filter and with every "
                   "capability; remove privileged: true and add only the capabilities it needs",
                   subject);
@@ -252,14 +257,15 @@ static void judge_privileged(struct judge *j, const struct sg_container *c, cons
      * per problem. */
     if (unconfined > priv) {
         snprintf(brief, sizeof(brief), "%s: privileged means seccomp Unconfined", subject);
-        sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED, unconfined, j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED, unconfined, sg_path_str(&j->path),
+                      brief,
                       "privileged: true runs %s without a seccomp filter, which is Unconfined; "
                       "remove privileged: true",
                       subject);
     }
     if (add > priv && !all_allowed) {
         snprintf(brief, sizeof(brief), "%s: privileged grants every capability", subject);
-        sg_report_add(j->report, SG_RULE_CAP_ADD, add, j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_CAP_ADD, add, sg_path_str(&j->path), brief,
                       "privileged: true grants %s every capability, beyond "
                       "capabilities.allowedAdd; remove privileged: true and add only allowed "
                       "capabilities",
@@ -340,8 +346,8 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     if (e->cap < 0) {
         q = entry_quoted(e);
         snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
-        sg_report_add(j->report, SG_RULE_CAP_UNKNOWN, eff->action[SG_RULE_CAP_UNKNOWN], j->path.buf,
-                      brief,
+        sg_report_add(j->report, SG_RULE_CAP_UNKNOWN, eff->action[SG_RULE_CAP_UNKNOWN],
+                      sg_path_str(&j->path), brief,
                       "%s is not a Linux capability; capabilities are written like "
                       "\"NET_BIND_SERVICE\" (upper case, no CAP_ prefix, no spaces)",
                       q);
@@ -350,10 +356,11 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     if (e->spelling != SG_CAP_CANONICAL) {
         q = entry_quoted(e);
         snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q, sg_cap_name(e->cap));
-        sg_report_add(
-            j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING], j->path.buf, brief,
-            "%s grants %s but is not its canonical name; write \"%s\"", q,
-            e->cap == SG_CAP_ALL ? "every capability" : sg_cap_name(e->cap), sg_cap_name(e->cap));
+        sg_report_add(j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING],
+                      sg_path_str(&j->path), brief,
+                      "%s grants %s but is not its canonical name; write \"%s\"", q,
+                      e->cap == SG_CAP_ALL ? "every capability" : sg_cap_name(e->cap),
+                      sg_cap_name(e->cap));
     }
     allowed_cap = (eff->allowed_add & SG_CAP_ALL_BIT) != 0 ||
                   (e->cap != SG_CAP_ALL && (eff->allowed_add & sg_cap_bit(e->cap)) != 0);
@@ -363,14 +370,16 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     allowed_list(allowed, sizeof(allowed), eff->allowed_add);
     if (e->cap == SG_CAP_ALL) {
         snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
-        sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD], j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
+                      sg_path_str(&j->path), brief,
                       "%s grants every capability; add only the ones the container needs "
                       "(allowed: %s)",
                       q, allowed);
     } else {
         snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
                  sg_cap_name(e->cap));
-        sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD], j->path.buf, brief,
+        sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
+                      sg_path_str(&j->path), brief,
                       "%s grants %s, which the policy does not allow; remove it (allowed: %s)", q,
                       sg_cap_name(e->cap), allowed);
     }
@@ -388,7 +397,7 @@ static void judge_dropped(struct judge *j, const char *subject, struct cap_entry
         q = entry_quoted(e);
         snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
         sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
-                      j->path.buf, brief,
+                      sg_path_str(&j->path), brief,
                       "%s is not a Linux capability, so it drops nothing; write names like "
                       "\"ALL\" or \"NET_RAW\"",
                       q);
@@ -400,7 +409,7 @@ static void judge_dropped(struct judge *j, const char *subject, struct cap_entry
         snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
                  sg_cap_name(e->cap));
         sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
-                      j->path.buf, brief,
+                      sg_path_str(&j->path), brief,
                       "%s drops %s, but write it \"%s\" (Pod Security Admission accepts only "
                       "the canonical name)",
                       q, sg_cap_name(e->cap), sg_cap_name(e->cap));
@@ -424,7 +433,7 @@ static void judge_capabilities(struct judge *j, const struct sg_container *c, co
     if (!drops_all && !j->pod->windows && j->eff->action[SG_RULE_CAP_DROP_ALL] != SG_ACTION_ALLOW) {
         snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
         sg_report_add(j->report, SG_RULE_CAP_DROP_ALL, j->eff->action[SG_RULE_CAP_DROP_ALL],
-                      j->path.buf, brief,
+                      sg_path_str(&j->path), brief,
                       "%s keeps the runtime's default capabilities; set "
                       "securityContext.capabilities.drop: [\"ALL\"] and add back only what it "
                       "needs",
@@ -445,7 +454,7 @@ static void judge_escalation(struct judge *j, const struct sg_container *c, cons
     sg_path_key(&j->path, "allowPrivilegeEscalation");
     snprintf(brief, sizeof(brief), "%s: allowPrivilegeEscalation is not false", subject);
     sg_report_add(j->report, SG_RULE_PRIV_ESCALATION, j->eff->action[SG_RULE_PRIV_ESCALATION],
-                  j->path.buf, brief,
+                  sg_path_str(&j->path), brief,
                   "is %s; set securityContext.allowPrivilegeEscalation: false so %s cannot gain "
                   "privileges (no_new_privs)",
                   c->no_escalation == 0 ? "true" : "not set", subject);
