@@ -7,10 +7,10 @@
  * list, even an empty one; privileged containers. */
 #include "mutate.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "capability.h"
 #include "json.h"
 
@@ -57,7 +57,7 @@ static int add_op(struct sg_patch *p, const char *pointer, cJSON *value)
         return SG_ERR_NOMEM;
     }
     p->ops = ops;
-    snprintf(ops[p->n].path, sizeof(ops[p->n].path), "%s", pointer);
+    sg_snprintf(ops[p->n].path, sizeof(ops[p->n].path), "%s", pointer);
     ops[p->n].value = value;
     p->n++;
     return 0;
@@ -128,7 +128,7 @@ static int plan_seccomp(const struct sg_pod *pod, const struct sg_effective *eff
         needed = pod->containers[i].seccomp.type == SG_SECCOMP_UNSET;
     if (!needed)
         return 0;
-    snprintf(pointer, sizeof(pointer), "%s", pod->spec_pointer);
+    sg_snprintf(pointer, sizeof(pointer), "%s", pod->spec_pointer);
     sg_pointer_append(pointer, sizeof(pointer), "securityContext");
     value = profile_value(eff);
     if (pod->psc == NULL)
@@ -194,9 +194,9 @@ static int plan_drop(const struct sg_pod *pod, const struct sg_container *c,
         cJSON_Delete(list);
         return 0;
     }
-    snprintf(pointer, sizeof(pointer), "%s", pod->spec_pointer);
+    sg_snprintf(pointer, sizeof(pointer), "%s", pod->spec_pointer);
     sg_pointer_append(pointer, sizeof(pointer), sg_list_key(c->list));
-    snprintf(index, sizeof(index), "%zu", c->index);
+    sg_snprintf(index, sizeof(index), "%zu", c->index);
     sg_pointer_append(pointer, sizeof(pointer), index);
     /* Create only the parents that are missing. */
     depth = c->sc == NULL ? 0 : c->caps == NULL ? 1 : 2;

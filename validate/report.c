@@ -2,9 +2,10 @@
 #include "report.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
 
 void sg_report_init(struct sg_report *r)
 {
@@ -58,7 +59,7 @@ void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action
         r->cap = cap;
     }
     va_start(ap, fmt);
-    n = vsnprintf(text, sizeof(text), fmt, ap);
+    n = sg_vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     text_len = n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
     path_len = strlen(path);
@@ -135,7 +136,11 @@ void sg_quote(char *out, size_t cap, const char *s, size_t max)
             out[o++] = '\\';
             out[o++] = (char)c;
         } else if (c < 0x20 || c >= 0x7f) {
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+            /* By hand, as "\\x%02x" would write it: o + 8 < cap. */
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = "0123456789abcdef"[c >> 4];
+            out[o++] = "0123456789abcdef"[c & 15];
         } else {
             out[o++] = (char)c;
         }

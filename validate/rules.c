@@ -9,9 +9,9 @@
 #include "rules.h"
 
 #include <fnmatch.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "capability.h"
 #include "json.h"
 
@@ -69,7 +69,8 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
     char brief[160];
 
     if (path == NULL) {
-        snprintf(brief, sizeof(brief), "%s: Localhost profile without localhostProfile", subject);
+        sg_snprintf(brief, sizeof(brief), "%s: Localhost profile without localhostProfile",
+                    subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "type Localhost needs localhostProfile, the path of a profile relative "
@@ -80,7 +81,7 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
     sg_quote(q, sizeof(q), path, QUOTE_MAX);
     problem = sg_seccomp_localhost_problem(path, strlen(path));
     if (problem != NULL) {
-        snprintf(brief, sizeof(brief), "%s: localhostProfile %s", subject, problem);
+        sg_snprintf(brief, sizeof(brief), "%s: localhostProfile %s", subject, problem);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "localhostProfile %s %s; Kubernetes refuses it: give a path relative to "
@@ -90,7 +91,7 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
         return;
     }
     if (!localhost_allowed(j->eff, path)) {
-        snprintf(brief, sizeof(brief), "%s: Localhost profile %s is not allowed", subject, q);
+        sg_snprintf(brief, sizeof(brief), "%s: Localhost profile %s is not allowed", subject, q);
         sg_report_add(j->report, SG_RULE_SECCOMP_LOCALHOST,
                       j->eff->action[SG_RULE_SECCOMP_LOCALHOST], sg_path_str(&j->path), brief,
                       "Localhost profile %s matches none of the policy's "
@@ -114,8 +115,8 @@ static void judge_profile(struct judge *j, const char *subject, const struct sg_
         sg_quote(q, sizeof(q), p->type_str, QUOTE_MAX);
     if (p->type != SG_SECCOMP_LOCALHOST && p->localhost != NULL) {
         mark = sg_path_key(&j->path, "localhostProfile");
-        snprintf(brief, sizeof(brief), "%s: localhostProfile is only valid with Localhost",
-                 subject);
+        sg_snprintf(brief, sizeof(brief), "%s: localhostProfile is only valid with Localhost",
+                    subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "is set, but type is %s: Kubernetes accepts localhostProfile only with "
@@ -126,14 +127,14 @@ static void judge_profile(struct judge *j, const char *subject, const struct sg_
     mark = sg_path_key(&j->path, "type");
     switch (p->type) {
     case SG_SECCOMP_UNCONFINED:
-        snprintf(brief, sizeof(brief), "%s: seccomp Unconfined", subject);
+        sg_snprintf(brief, sizeof(brief), "%s: seccomp Unconfined", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
                       j->eff->action[SG_RULE_SECCOMP_UNCONFINED], sg_path_str(&j->path), brief,
                       "is \"Unconfined\", which runs without any seccomp filter; set it to "
                       "\"RuntimeDefault\" (or a Localhost profile)");
         break;
     case SG_SECCOMP_BAD:
-        snprintf(brief, sizeof(brief), "%s: unknown seccomp type %s", subject, q);
+        sg_snprintf(brief, sizeof(brief), "%s: unknown seccomp type %s", subject, q);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "is %s, which is not a seccomp profile type: use \"RuntimeDefault\" or "
@@ -164,7 +165,7 @@ static void judge_annotation(struct judge *j, const char *subject, const char *v
     sg_quote(q, sizeof(q), value, QUOTE_MAX);
     switch (sg_seccomp_annotation_type(value, &path)) {
     case SG_SECCOMP_UNCONFINED:
-        snprintf(brief, sizeof(brief), "%s: seccomp annotation unconfined", subject);
+        sg_snprintf(brief, sizeof(brief), "%s: seccomp annotation unconfined", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
                       j->eff->action[SG_RULE_SECCOMP_UNCONFINED], sg_path_str(&j->path), brief,
                       "is \"unconfined\", which runs without any seccomp filter on clusters "
@@ -176,7 +177,7 @@ static void judge_annotation(struct judge *j, const char *subject, const char *v
         break;
     case SG_SECCOMP_BAD:
     case SG_SECCOMP_UNSET:
-        snprintf(brief, sizeof(brief), "%s: bad seccomp annotation value", subject);
+        sg_snprintf(brief, sizeof(brief), "%s: bad seccomp annotation value", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "is %s, which is not a seccomp annotation value (runtime/default, "
@@ -218,7 +219,7 @@ static void judge_unset(struct judge *j, const struct sg_container *c, const cha
     if (c->seccomp.type != SG_SECCOMP_UNSET || j->pod->seccomp.type != SG_SECCOMP_UNSET ||
         j->pod->windows || j->eff->action[SG_RULE_SECCOMP_UNSET] == SG_ACTION_ALLOW)
         return;
-    snprintf(brief, sizeof(brief), "%s: no seccomp profile", subject);
+    sg_snprintf(brief, sizeof(brief), "%s: no seccomp profile", subject);
     sg_report_add(j->report, SG_RULE_SECCOMP_UNSET, j->eff->action[SG_RULE_SECCOMP_UNSET],
                   sg_path_str(&j->path), brief,
                   "%s runs with no seccomp profile, because neither it nor the pod sets one%s; "
@@ -246,7 +247,7 @@ static void judge_privileged(struct judge *j, const struct sg_container *c, cons
         return;
     mark = sg_path_key(&j->path, "securityContext");
     sg_path_key(&j->path, "privileged");
-    snprintf(brief, sizeof(brief), "%s: privileged", subject);
+    sg_snprintf(brief, sizeof(brief), "%s: privileged", subject);
     sg_report_add(j->report, SG_RULE_PRIVILEGED, priv, sg_path_str(&j->path), brief,
                   "%s is privileged: it runs without a seccomp filter and with every "
                   "capability; remove privileged: true and add only the capabilities it needs",
@@ -256,7 +257,7 @@ static void judge_privileged(struct judge *j, const struct sg_container *c, cons
      * by them. Reported only where they are stricter, to keep one message
      * per problem. */
     if (unconfined > priv) {
-        snprintf(brief, sizeof(brief), "%s: privileged means seccomp Unconfined", subject);
+        sg_snprintf(brief, sizeof(brief), "%s: privileged means seccomp Unconfined", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED, unconfined, sg_path_str(&j->path),
                       brief,
                       "privileged: true runs %s without a seccomp filter, which is Unconfined; "
@@ -264,7 +265,7 @@ static void judge_privileged(struct judge *j, const struct sg_container *c, cons
                       subject);
     }
     if (add > priv && !all_allowed) {
-        snprintf(brief, sizeof(brief), "%s: privileged grants every capability", subject);
+        sg_snprintf(brief, sizeof(brief), "%s: privileged grants every capability", subject);
         sg_report_add(j->report, SG_RULE_CAP_ADD, add, sg_path_str(&j->path), brief,
                       "privileged: true grants %s every capability, beyond "
                       "capabilities.allowedAdd; remove privileged: true and add only allowed "
@@ -280,12 +281,12 @@ static void allowed_list(char *out, size_t cap, uint64_t mask)
 
     out[0] = '\0';
     if (mask == 0) {
-        snprintf(out, cap, "none");
+        sg_snprintf(out, cap, "none");
         return;
     }
     for (int c = 0; c <= SG_CAP_ALL && o < cap; c++) {
         if (mask & sg_cap_bit(c))
-            o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? ", " : "", sg_cap_name(c));
+            o += (size_t)sg_snprintf(out + o, cap - o, "%s%s", o ? ", " : "", sg_cap_name(c));
     }
 }
 
@@ -345,7 +346,7 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     (void)state;
     if (e->cap < 0) {
         q = entry_quoted(e);
-        snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
+        sg_snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
         sg_report_add(j->report, SG_RULE_CAP_UNKNOWN, eff->action[SG_RULE_CAP_UNKNOWN],
                       sg_path_str(&j->path), brief,
                       "%s is not a Linux capability; capabilities are written like "
@@ -355,7 +356,8 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     }
     if (e->spelling != SG_CAP_CANONICAL) {
         q = entry_quoted(e);
-        snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q, sg_cap_name(e->cap));
+        sg_snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q,
+                    sg_cap_name(e->cap));
         sg_report_add(j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING],
                       sg_path_str(&j->path), brief,
                       "%s grants %s but is not its canonical name; write \"%s\"", q,
@@ -369,15 +371,15 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     q = entry_quoted(e);
     allowed_list(allowed, sizeof(allowed), eff->allowed_add);
     if (e->cap == SG_CAP_ALL) {
-        snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
+        sg_snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
         sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
                       sg_path_str(&j->path), brief,
                       "%s grants every capability; add only the ones the container needs "
                       "(allowed: %s)",
                       q, allowed);
     } else {
-        snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
-                 sg_cap_name(e->cap));
+        sg_snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
+                    sg_cap_name(e->cap));
         sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
                       sg_path_str(&j->path), brief,
                       "%s grants %s, which the policy does not allow; remove it (allowed: %s)", q,
@@ -395,7 +397,7 @@ static void judge_dropped(struct judge *j, const char *subject, struct cap_entry
 
     if (e->cap < 0) {
         q = entry_quoted(e);
-        snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
+        sg_snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
         sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
                       sg_path_str(&j->path), brief,
                       "%s is not a Linux capability, so it drops nothing; write names like "
@@ -406,8 +408,8 @@ static void judge_dropped(struct judge *j, const char *subject, struct cap_entry
     *drops_all = *drops_all || e->cap == SG_CAP_ALL;
     if (e->spelling != SG_CAP_CANONICAL) {
         q = entry_quoted(e);
-        snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
-                 sg_cap_name(e->cap));
+        sg_snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
+                    sg_cap_name(e->cap));
         sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
                       sg_path_str(&j->path), brief,
                       "%s drops %s, but write it \"%s\" (Pod Security Admission accepts only "
@@ -431,7 +433,7 @@ static void judge_capabilities(struct judge *j, const struct sg_container *c, co
     sg_path_key(&j->path, "drop");
     each_capability(j, c->drop, subject, judge_dropped, &drops_all);
     if (!drops_all && !j->pod->windows && j->eff->action[SG_RULE_CAP_DROP_ALL] != SG_ACTION_ALLOW) {
-        snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
+        sg_snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
         sg_report_add(j->report, SG_RULE_CAP_DROP_ALL, j->eff->action[SG_RULE_CAP_DROP_ALL],
                       sg_path_str(&j->path), brief,
                       "%s keeps the runtime's default capabilities; set "
@@ -452,7 +454,7 @@ static void judge_escalation(struct judge *j, const struct sg_container *c, cons
         return;
     mark = sg_path_key(&j->path, "securityContext");
     sg_path_key(&j->path, "allowPrivilegeEscalation");
-    snprintf(brief, sizeof(brief), "%s: allowPrivilegeEscalation is not false", subject);
+    sg_snprintf(brief, sizeof(brief), "%s: allowPrivilegeEscalation is not false", subject);
     sg_report_add(j->report, SG_RULE_PRIV_ESCALATION, j->eff->action[SG_RULE_PRIV_ESCALATION],
                   sg_path_str(&j->path), brief,
                   "is %s; set securityContext.allowPrivilegeEscalation: false so %s cannot gain "
@@ -485,7 +487,7 @@ void sg_rules_judge(const struct sg_pod *pod, const struct sg_effective *eff,
             char key[SG_PATH_MAX];
             sg_path_init(&j.path, pod->meta_path);
             sg_path_key(&j.path, "annotations");
-            snprintf(key, sizeof(key), "%s%s", SG_ANNOTATION_CONTAINER, c->name);
+            sg_snprintf(key, sizeof(key), "%s%s", SG_ANNOTATION_CONTAINER, c->name);
             sg_path_map_key(&j.path, key);
             judge_annotation(&j, subject, c->annotation);
             container_path(&j, c);
