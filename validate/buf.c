@@ -56,14 +56,18 @@ void sg_buf_add(struct sg_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-void sg_buf_adds(struct sg_buf *b, const char *s)
+void sg_buf_hint(struct sg_buf *b, size_t n)
 {
-    sg_buf_add(b, s, strlen(s));
-}
+    char *p;
 
-void sg_buf_addc(struct sg_buf *b, char c)
-{
-    sg_buf_add(b, &c, 1);
+    if (b->failed || n > b->max - b->len || b->len + n + 1 <= b->cap)
+        return;
+    p = realloc(b->data, b->len + n + 1);
+    if (p == NULL)
+        return;
+    b->data = p;
+    b->data[b->len] = '\0';
+    b->cap = b->len + n + 1;
 }
 
 /* Puts n bytes of s at *o in out (size cap), as far as they fit before

@@ -1,6 +1,6 @@
 /* test_buf.c - sg_snprintf writes what snprintf writes: the same bytes,
  * the same cut and the same result at every buffer size; and sg_buf_addf
- * through it grows the buffer as before. */
+ * through it grows the buffer as before; sg_buf_hint only makes room. */
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,11 +81,33 @@ static void addf_grows_and_bounds(void **state)
     sg_buf_release(&b);
 }
 
+static void hint_changes_nothing_but_room(void **state)
+{
+    struct sg_buf b;
+
+    (void)state;
+    sg_buf_init(&b, 100);
+    sg_buf_hint(&b, 50);
+    assert_string_equal(sg_buf_str(&b), "");
+    assert_int_equal(b.len, 0);
+    assert_true(b.cap >= 51);
+    sg_buf_hint(&b, 1000); /* past the maximum: ignored, not failed */
+    assert_false(sg_buf_failed(&b));
+    for (int i = 0; i < 100; i++)
+        sg_buf_addc(&b, 'x');
+    assert_false(sg_buf_failed(&b));
+    sg_buf_addc(&b, 'y');
+    assert_true(sg_buf_failed(&b));
+    assert_int_equal(b.len, 100);
+    sg_buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_as_snprintf),
         cmocka_unit_test(addf_grows_and_bounds),
+        cmocka_unit_test(hint_changes_nothing_but_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
