@@ -118,6 +118,10 @@ static int ctx_require_client_cert(SSL_CTX *ctx, STACK_OF(X509) * cas)
             return -1;
         }
     }
+    /* Any certificate in the bundle is a trust anchor, an intermediate
+     * too (as GnuTLS had it): without this OpenSSL wants every chain to
+     * end at a self-signed root and refuses an operator's issuing CA. */
+    X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
     SSL_CTX_set_client_CA_list(ctx, names); /* takes names */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     return 0;

@@ -110,6 +110,42 @@ def make_client_ca(d, name):
     return ca_crt, (crt, key)
 
 
+def make_intermediate_ca(d, name):
+    """A root CA, an intermediate CA it signed, and a client certificate the
+    intermediate signed; returns the intermediate and the client pair."""
+    os.makedirs(d)
+    p = lambda n: os.path.join(d, n)
+    with open(p("ca.cnf"), "w") as f:
+        f.write("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n")
+    with open(p("client.cnf"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n")
+    run = lambda *a: subprocess.run([OPENSSL] + list(a), capture_output=True, check=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    run("req", "-x509", *ec, "-keyout", p("root.key"), "-out", p("root.crt"), "-days", "2",
+        "-subj", "/CN=" + name + " root")
+    run("req", *ec, "-keyout", p("int.key"), "-out", p("int.csr"), "-subj", "/CN=" + name + " issuing")
+    run("x509", "-req", "-in", p("int.csr"), "-CA", p("root.crt"), "-CAkey", p("root.key"),
+        "-CAcreateserial", "-out", p("int.crt"), "-days", "2", "-extfile", p("ca.cnf"))
+    run("req", *ec, "-keyout", p("client.key"), "-out", p("client.csr"), "-subj", "/CN=" + name)
+    run("x509", "-req", "-in", p("client.csr"), "-CA", p("int.crt"), "-CAkey", p("int.key"),
+        "-CAcreateserial", "-out", p("client.crt"), "-days", "1", "-extfile", p("client.cnf"))
+    return p("int.crt"), (p("client.crt"), p("client.key"))
+
+
+def test_issuing_ca_alone_is_enough_as_client_ca():
+    # Operators often hand over only the CA that issued the API server's
+    # client certificate, not its root: every certificate in --client-ca
+    # is a trust anchor.
+    ca, client = make_intermediate_ca(os.path.join(env.dir, "issuing"), "kube-apiserver")
+    mtls = env.server(args=["--client-ca", ca]).start()
+    code, _, err = mtls.curl("--cert", client[0], "--key", client[1], mtls.url("/healthz"),
+                             check_rc=False)
+    check(code == 200, "a certificate the issuing CA signed was refused: %d %s" % (code, err))
+    code, _, _ = mtls.curl(mtls.url("/healthz"), check_rc=False)
+    check(code != 200, "no client certificate was accepted")
+    check(mtls.stop() == 0, "exit status")
+
+
 def test_client_certificate_required_with_client_ca():
     ca, good = make_client_ca(os.path.join(env.dir, "clients"), "kube-apiserver")
     _, stranger = make_client_ca(os.path.join(env.dir, "strangers"), "mallory")
