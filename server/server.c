@@ -33,6 +33,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +70,8 @@
 #define ROUNDS_PER_WAKE  32
 #define ACCEPTS_PER_WAKE 64
 #define EVENTS_PER_WAIT  128
+/* Accepted connections waiting to be taken by another loop. */
+#define HANDOFF_MAX 256
 /* Stopping: idle connections are closed once the loop has seen no request
  * in progress for this many looks this far apart. */
 #define STOP_QUIET_LOOKS 2
@@ -142,8 +145,15 @@ struct loop {
     pthread_t thread;
     bool started;
     int epfd;
-    int wake_fd;        /* eventfd: the control thread asks the loop to stop */
-    struct conn conns;  /* sentinel of a circular list */
+    int wake_fd;         /* eventfd: the control thread asks the loop to stop */
+    struct conn conns;   /* sentinel of a circular list */
+    atomic_uint n_conns; /* written by this loop, read by the others */
+    /* Connections another loop accepted for this one (loop_accept). */
+    int handoff_fd; /* eventfd: some are waiting */
+    pthread_mutex_t handoff_lock;
+    bool handoff_lock_ready;
+    unsigned handoff_n;
+    int handoff[HANDOFF_MAX];
     struct conn *ready; /* connections to drive again before waiting */
     long long now_ms;   /* CLOCK_MONOTONIC at the last wake-up */
     long long next_tick_ms;
@@ -175,6 +185,7 @@ struct sg_server {
     atomic_uint handshake_failures; /* refused TLS handshakes, not yet logged */
     _Atomic(const char *) handshake_why; /* the last one's reason (OpenSSL's static text) */
     atomic_uint limit_hits; /* times a loop stopped accepting at the limit, not yet logged */
+    atomic_uint unlistened; /* stopping: loops that took the listening socket out of epoll */
     atomic_bool stopping;
     unsigned port;
 };
@@ -735,8 +746,10 @@ static void conn_close(struct conn *c)
     free(c->out);
     free(c->body);
     free(c);
+    atomic_fetch_sub_explicit(&l->n_conns, 1, memory_order_relaxed);
     atomic_fetch_sub(&s->connections, 1);
-    loop_listen(l, true);
+    if (atomic_load(&s->connections) < s->cfg.max_connections)
+        loop_listen(l, true);
 }
 
 static void set_busy(struct conn *c)
@@ -771,7 +784,7 @@ static enum step ssl_failed(struct conn *c, int r)
 /* Reads decrypted bytes into buf: > 0 bytes, or -1 with *step. */
 static long conn_read(struct conn *c, char *buf, size_t n, enum step *step)
 {
-    if (c->drained && !c->peer_shut && !SSL_has_pending(c->ssl)) {
+    if (c->drained && !c->peer_shut && !SSL_has_pending(c->ssl) && !SSL_want_write(c->ssl)) {
         /* sockbio.h: the next byte brings an event. An end of stream that
          * came with the last bytes brings none, hence peer_shut. */
         *step = STEP_WAIT;
@@ -835,6 +848,10 @@ static enum step after_response(struct sg_server *s, struct conn *c)
     if (c->close_after) {
         SSL_shutdown(c->ssl); /* close_notify; not waiting for the client's */
         ERR_clear_error();
+        int unread = 0;
+        if (!c->linger && (c->in_len > c->in_pos || SSL_has_pending(c->ssl) ||
+                           (ioctl(c->fd, FIONREAD, &unread) == 0 && unread > 0)))
+            c->linger = true; /* closing on unread bytes would reset the answer away */
         if (!c->linger) {
             conn_close(c);
             return STEP_CLOSED;
@@ -855,9 +872,10 @@ static enum step handshake(struct conn *c)
     int r = SSL_do_handshake(c->ssl);
 
     if (r == 1) {
-        /* Still busy: the first request must be in within the request
-         * timeout of the accept. */
+        /* Handshaken: idle until a request starts. Go's HTTP client keeps
+         * connections it dialled and did not need in its idle pool. */
         c->state = ST_HEAD;
+        set_idle(c);
         return STEP_MORE;
     }
     if (SSL_get_error(c->ssl, r) == SSL_ERROR_SSL) {
@@ -872,6 +890,15 @@ static enum step handshake(struct conn *c)
     return ssl_failed(c, r);
 }
 
+static bool only_empty_lines(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '\r' && p[i] != '\n')
+            return false;
+    }
+    return true;
+}
+
 static enum step head_step(struct sg_server *s, struct conn *c)
 {
     size_t max_head = s->cfg.connection_memory;
@@ -881,7 +908,10 @@ static enum step head_step(struct sg_server *s, struct conn *c)
     int r;
 
     if (c->in_len > c->in_pos) {
-        set_busy(c);
+        /* Empty lines between requests are ignored (RFC 9112 section
+         * 2.2): only a request's first byte starts its timeout. */
+        if (!c->busy && !only_empty_lines(c->in + c->in_pos, c->in_len - c->in_pos))
+            set_busy(c);
         if (!in_may_hold_head(c, max_head))
             goto more;
         r = sg_http_parse_head(c->in + c->in_pos, c->in_len - c->in_pos, max_head, &c->head, &why);
@@ -1030,7 +1060,9 @@ static enum step linger_step(struct conn *c)
 {
     char buf[4096];
 
-    for (;;) {
+    /* A fast sender does not hold the loop: after a while it waits for
+     * its next bytes' event, and the linger deadline ends it. */
+    for (unsigned reads = 0; reads < 64; reads++) {
         ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
         if (n > 0)
             continue;
@@ -1041,6 +1073,7 @@ static enum step linger_step(struct conn *c)
         conn_close(c);
         return STEP_CLOSED;
     }
+    return STEP_WAIT;
 }
 
 static void ready_push(struct loop *l, struct conn *c)
@@ -1129,6 +1162,7 @@ static void conn_open(struct loop *l, int fd)
     c->prev = l->conns.prev;
     l->conns.prev->next = c;
     l->conns.prev = c;
+    atomic_fetch_add_explicit(&l->n_conns, 1, memory_order_relaxed);
     conn_drive(c, EPOLLIN);
     return;
 fail:
@@ -1160,6 +1194,74 @@ static void loop_listen(struct loop *l, bool on)
         l->listening = on;
 }
 
+/* The loop a new connection should go to. EPOLLEXCLUSIVE wakes the same
+ * loop first nearly every time, so without this the API server's
+ * long-lived connections would all land on one loop, one CPU. Another
+ * loop is chosen only when it holds at least two fewer connections. */
+static struct loop *loop_for_new(struct loop *l)
+{
+    struct sg_server *s = l->server;
+    struct loop *best = l;
+    unsigned least = atomic_load_explicit(&l->n_conns, memory_order_relaxed);
+
+    for (unsigned i = 0; i < s->n_loops; i++) {
+        unsigned n = atomic_load_explicit(&s->loops[i].n_conns, memory_order_relaxed);
+        if (n + 1 < least) {
+            best = &s->loops[i];
+            least = n + 1;
+        }
+    }
+    return best;
+}
+
+/* Queues an accepted socket for another loop; false when its queue is
+ * full (the caller keeps the connection). */
+static bool handoff_push(struct loop *to, int fd)
+{
+    uint64_t one = 1;
+    bool queued = false;
+
+    if (atomic_load(&to->server->stopping))
+        return false; /* the other loop may be gone: this one deals with it */
+    pthread_mutex_lock(&to->handoff_lock);
+    if (to->handoff_n < HANDOFF_MAX) {
+        to->handoff[to->handoff_n++] = fd;
+        queued = true;
+    }
+    pthread_mutex_unlock(&to->handoff_lock);
+    if (queued && write(to->handoff_fd, &one, sizeof(one)) < 0) {
+        /* only fails on counter overflow: the loop is woken anyway */
+    }
+    return queued;
+}
+
+/* Takes the sockets other loops accepted for this one; while stopping,
+ * closes them instead (they came in just before the stop). */
+static void handoff_take(struct loop *l)
+{
+    struct sg_server *s = l->server;
+    int fds[HANDOFF_MAX];
+    uint64_t count;
+    unsigned n;
+
+    if (read(l->handoff_fd, &count, sizeof(count)) < 0) {
+        /* nothing to read: an earlier take emptied it */
+    }
+    pthread_mutex_lock(&l->handoff_lock);
+    n = l->handoff_n;
+    memcpy(fds, l->handoff, n * sizeof(fds[0]));
+    l->handoff_n = 0;
+    pthread_mutex_unlock(&l->handoff_lock);
+    for (unsigned i = 0; i < n; i++) {
+        if (l->stopping) {
+            close(fds[i]);
+            atomic_fetch_sub(&s->connections, 1);
+        } else {
+            conn_open(l, fds[i]);
+        }
+    }
+}
+
 static void loop_accept(struct loop *l)
 {
     struct sg_server *s = l->server;
@@ -1187,7 +1289,9 @@ static void loop_accept(struct loop *l)
             close(fd);
             continue;
         }
-        conn_open(l, fd);
+        struct loop *to = loop_for_new(l);
+        if (to == l || !handoff_push(to, fd))
+            conn_open(l, fd);
     }
 }
 
@@ -1225,6 +1329,7 @@ static void loop_stop_listening(struct loop *l)
         return;
     loop_listen(l, false);
     l->stopping = true;
+    atomic_fetch_add(&l->server->unlistened, 1);
     l->stop_deadline_ms =
         l->now_ms + (long long)l->server->cfg.request_timeout_s * 1000 + LINGER_MS;
 }
@@ -1275,9 +1380,11 @@ static void *loop_run(void *arg)
             if (p == &l->server->listen_fd) {
                 if (!l->stopping)
                     loop_accept(l);
-            } else if (p == &l->wake_fd)
+            } else if (p == &l->wake_fd) {
                 loop_stop_listening(l);
-            else
+            } else if (p == &l->handoff_fd) {
+                handoff_take(l);
+            } else
                 conn_drive(p, events[i].events);
         }
         /* One pass over the connections that were waiting for their turn;
@@ -1299,6 +1406,7 @@ static void *loop_run(void *arg)
             l->next_look_ms = l->now_ms + STOP_LOOK_MS;
         }
     }
+    handoff_take(l); /* closes what was handed over at the last moment */
     sg_log_flush(&l->server->log);
     sg_log_batch(false);
     return NULL;
@@ -1426,7 +1534,7 @@ static int start_loops(struct sg_server *s, struct sg_error *err)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     s->n_loops = threads;
     for (unsigned i = 0; i < threads; i++)
-        s->loops[i].epfd = s->loops[i].wake_fd = -1;
+        s->loops[i].epfd = s->loops[i].wake_fd = s->loops[i].handoff_fd = -1;
     for (unsigned i = 0; i < threads; i++) {
         struct loop *l = &s->loops[i];
         struct epoll_event ev;
@@ -1434,7 +1542,15 @@ static int start_loops(struct sg_server *s, struct sg_error *err)
         l->conns.next = l->conns.prev = &l->conns;
         l->epfd = epoll_create1(EPOLL_CLOEXEC);
         l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (l->epfd < 0 || l->wake_fd < 0)
+        l->handoff_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (l->epfd < 0 || l->wake_fd < 0 || l->handoff_fd < 0)
+            return sg_error_set(err, SG_ERR_IO, "cannot set up event loop: %s", strerror(errno));
+        if (pthread_mutex_init(&l->handoff_lock, NULL) != 0)
+            return sg_error_set(err, SG_ERR_INTERNAL, "cannot set up event loop: mutex");
+        l->handoff_lock_ready = true;
+        ev.events = EPOLLIN;
+        ev.data.ptr = &l->handoff_fd;
+        if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->handoff_fd, &ev) != 0)
             return sg_error_set(err, SG_ERR_IO, "cannot set up event loop: %s", strerror(errno));
         /* Each loop waits on the one listening socket; EPOLLEXCLUSIVE wakes
          * one of them per new connection, not all. */
@@ -1593,6 +1709,17 @@ static void drain(struct sg_server *s)
             /* an eventfd write only fails on overflow: it is awake anyway */
         }
     }
+    /* Once no loop waits on the listening socket any more, it is closed:
+     * connections the kernel would still queue get refused at once and go
+     * to another replica, instead of waiting out the drain. (Closed before
+     * that, a loop could accept on a reused descriptor number.) */
+    long long give_up = mono_ms() + 5000;
+    while (atomic_load(&s->unlistened) < s->n_loops && mono_ms() < give_up)
+        poll(NULL, 0, 1);
+    if (atomic_load(&s->unlistened) == s->n_loops) {
+        close(s->listen_fd);
+        s->listen_fd = -1;
+    }
     sg_log_event(&s->log, "info", "stop", "stopped accepting; finishing requests in flight");
     for (unsigned i = 0; i < s->n_loops; i++) {
         if (s->loops[i].started) {
@@ -1647,6 +1774,13 @@ void sg_server_free(struct sg_server *s)
                 close(l->epfd);
             if (l->wake_fd >= 0)
                 close(l->wake_fd);
+            if (l->handoff_lock_ready) {
+                for (unsigned j = 0; j < l->handoff_n; j++)
+                    close(l->handoff[j]);
+                pthread_mutex_destroy(&l->handoff_lock);
+            }
+            if (l->handoff_fd >= 0)
+                close(l->handoff_fd);
         }
         free(s->loops);
     }

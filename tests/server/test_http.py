@@ -2,6 +2,7 @@
 code with its short message, /healthz, /readyz, /metrics (parsed, counters
 move), keep-alive reuse, and that garbage never stops it serving."""
 import http.client
+import os
 import socket
 import ssl
 import sys
@@ -257,6 +258,49 @@ def test_body_memory_and_connection_limits():
     check(code == 200, "not serving once a slot was free: %d" % code)
     held[0].close()
     check(lim.stop() == 0, "exit status")
+
+
+def thread_cpu_ticks(pid):
+    ticks = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks[tid] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
+def test_connections_are_spread_over_the_event_loops():
+    # The API server keeps a few connections open for hours: they must not
+    # all land on one event loop (one CPU) because that loop happened to be
+    # the one the kernel woke first.
+    spread = env.server(["--threads", "4"]).start()
+    conns = []
+    for _ in range(8):
+        c = spread.connect()
+        c.request("GET", "/healthz")
+        c.getresponse().read()
+        conns.append(c)
+        time.sleep(0.05)
+    before = thread_cpu_ticks(spread.proc.pid)
+
+    def hammer(c):
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            c.request("GET", "/healthz")
+            c.getresponse().read()
+
+    threads = [threading.Thread(target=hammer, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    after = thread_cpu_ticks(spread.proc.pid)
+    used = sorted((after[t] - before.get(t, 0) for t in after), reverse=True)
+    working = [u for u in used if u * 5 >= used[0]]  # at least a fifth of the busiest
+    check(len(working) >= 3, "CPU ticks per thread %s: the connections share few loops" % used)
+    for c in conns:
+        c.close()
+    check(spread.stop() == 0, "exit status")
 
 
 def test_idle_timeout_closes_kept_alive_connections():

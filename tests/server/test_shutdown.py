@@ -102,5 +102,54 @@ def test_half_sent_request_is_finished():
     check(rc == 0, "exit status %s" % rc)
 
 
+
+def tls_connect(srv):
+    raw = socket.create_connection(("127.0.0.1", srv.port), timeout=5 * SLOW)
+    return srv.context().wrap_socket(raw, server_hostname="localhost")
+
+
+def test_new_connections_are_refused_while_draining():
+    # A request is in flight at SIGTERM: while it finishes, a new client is
+    # refused at once (and goes to another replica) instead of having its
+    # connection queued by the kernel and left unanswered until exit.
+    srv = env.server(["--threads", "2", "--request-timeout", "6"]).start()
+    busy = tls_connect(srv)
+    busy.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{")
+    time.sleep(0.3)
+    srv.kill(signal.SIGTERM)
+    wait_for(lambda: srv.events("stop"), 10, "the stop event")
+    try:
+        socket.create_connection(("127.0.0.1", srv.port), timeout=2).close()
+        check(False, "a new connection was accepted while draining")
+    except ConnectionRefusedError:
+        pass
+    check(srv.proc.poll() is None, "exited with a request half-received")
+    busy.close()
+    check(srv.proc.wait(15 * SLOW) == 0, "exit status")
+
+
+def test_connection_without_a_request_neither_delays_stop_nor_times_out():
+    # Go's HTTP client keeps connections it dialled but did not use in its
+    # idle pool: handshaken, no request. That is an idle connection, not a
+    # request taking too long, and SIGTERM does not wait for it.
+    srv = env.server(["--threads", "2", "--request-timeout", "2"]).start()
+    idle = tls_connect(srv)
+    time.sleep(3)
+    code, _, _ = srv.curl(srv.url("/healthz"))
+    check(code == 200, "healthz: %d" % code)
+    m = srv.metrics()
+    check(metric(m, "seccomp_guard_request_timeouts_total") == 0,
+          "a connection without a request was counted as a request timeout")
+    check(not srv.events("request-timeout"), "request-timeout events: %r" %
+          srv.events("request-timeout"))
+    started = time.monotonic()
+    srv.kill(signal.SIGTERM)
+    check(srv.proc.wait(15 * SLOW) == 0, "exit status")
+    check(time.monotonic() - started < 1.5 * SLOW,
+          "stopping took %.1f s with one idle connection" % (time.monotonic() - started))
+    idle.close()
+
+
 if __name__ == "__main__":
     run(globals())
