@@ -147,11 +147,12 @@ struct loop {
     int epfd;
     int wake_fd;         /* eventfd: the control thread asks the loop to stop */
     struct conn conns;   /* sentinel of a circular list */
-    atomic_uint n_conns; /* written by this loop, read by the others */
+    atomic_uint n_conns; /* its connections and those queued for it; read by all */
     /* Connections another loop accepted for this one (loop_accept). */
     int handoff_fd; /* eventfd: some are waiting */
     pthread_mutex_t handoff_lock;
     bool handoff_lock_ready;
+    bool handoff_closed; /* the loop has ended: nothing more may be queued */
     unsigned handoff_n;
     int handoff[HANDOFF_MAX];
     struct conn *ready; /* connections to drive again before waiting */
@@ -890,15 +891,6 @@ static enum step handshake(struct conn *c)
     return ssl_failed(c, r);
 }
 
-static bool only_empty_lines(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\r' && p[i] != '\n')
-            return false;
-    }
-    return true;
-}
-
 static enum step head_step(struct sg_server *s, struct conn *c)
 {
     size_t max_head = s->cfg.connection_memory;
@@ -907,11 +899,18 @@ static enum step head_step(struct sg_server *s, struct conn *c)
     long n;
     int r;
 
+    if (!c->busy) {
+        /* Empty lines between requests are dropped (RFC 9112 section 2.2):
+         * they neither start the request timeout nor pile up. */
+        size_t skip = 0;
+        while (c->in_pos + skip < c->in_len &&
+               (c->in[c->in_pos + skip] == '\r' || c->in[c->in_pos + skip] == '\n'))
+            skip++;
+        if (skip > 0)
+            in_consume(c, skip);
+    }
     if (c->in_len > c->in_pos) {
-        /* Empty lines between requests are ignored (RFC 9112 section
-         * 2.2): only a request's first byte starts its timeout. */
-        if (!c->busy && !only_empty_lines(c->in + c->in_pos, c->in_len - c->in_pos))
-            set_busy(c);
+        set_busy(c);
         if (!in_may_hold_head(c, max_head))
             goto more;
         r = sg_http_parse_head(c->in + c->in_pos, c->in_len - c->in_pos, max_head, &c->head, &why);
@@ -1055,6 +1054,15 @@ static enum step body_step(struct sg_server *s, struct conn *c)
     return STEP_MORE;
 }
 
+static void ready_push(struct loop *l, struct conn *c)
+{
+    if (c->on_ready)
+        return;
+    c->on_ready = true;
+    c->ready_next = l->ready;
+    l->ready = c;
+}
+
 /* Answered and shut down: drop what arrives until the client closes. */
 static enum step linger_step(struct conn *c)
 {
@@ -1073,16 +1081,8 @@ static enum step linger_step(struct conn *c)
         conn_close(c);
         return STEP_CLOSED;
     }
+    ready_push(c->loop, c); /* more may be waiting, and no event will say so */
     return STEP_WAIT;
-}
-
-static void ready_push(struct loop *l, struct conn *c)
-{
-    if (c->on_ready)
-        return;
-    c->on_ready = true;
-    c->ready_next = l->ready;
-    l->ready = c;
 }
 
 /* Works on a connection until its socket would block. `events` are what
@@ -1128,13 +1128,17 @@ static void conn_drive(struct conn *c, uint32_t events)
     }
 }
 
-static void conn_open(struct loop *l, int fd)
+/* A new connection on socket fd, served by loop l. `counted`: l's n_conns
+ * already counts it (it was queued for l by another loop). */
+static void conn_open(struct loop *l, int fd, bool counted)
 {
     struct sg_server *s = l->server;
     struct conn *c = calloc(1, sizeof(*c));
     struct epoll_event ev;
     int one = 1;
 
+    if (!counted)
+        atomic_fetch_add_explicit(&l->n_conns, 1, memory_order_relaxed);
     if (c == NULL)
         goto fail;
     c->fd = fd;
@@ -1162,7 +1166,6 @@ static void conn_open(struct loop *l, int fd)
     c->prev = l->conns.prev;
     l->conns.prev->next = c;
     l->conns.prev = c;
-    atomic_fetch_add_explicit(&l->n_conns, 1, memory_order_relaxed);
     conn_drive(c, EPOLLIN);
     return;
 fail:
@@ -1173,6 +1176,7 @@ fail:
         free(c);
     }
     close(fd);
+    atomic_fetch_sub_explicit(&l->n_conns, 1, memory_order_relaxed);
     atomic_fetch_sub(&s->connections, 1);
 }
 
@@ -1221,11 +1225,11 @@ static bool handoff_push(struct loop *to, int fd)
     uint64_t one = 1;
     bool queued = false;
 
-    if (atomic_load(&to->server->stopping))
-        return false; /* the other loop may be gone: this one deals with it */
     pthread_mutex_lock(&to->handoff_lock);
-    if (to->handoff_n < HANDOFF_MAX) {
+    if (!to->handoff_closed && to->handoff_n < HANDOFF_MAX) {
         to->handoff[to->handoff_n++] = fd;
+        /* Counted for it now, so the next ones of a burst go elsewhere. */
+        atomic_fetch_add_explicit(&to->n_conns, 1, memory_order_relaxed);
         queued = true;
     }
     pthread_mutex_unlock(&to->handoff_lock);
@@ -1235,9 +1239,10 @@ static bool handoff_push(struct loop *to, int fd)
     return queued;
 }
 
-/* Takes the sockets other loops accepted for this one; while stopping,
- * closes them instead (they came in just before the stop). */
-static void handoff_take(struct loop *l)
+/* Takes the sockets other loops accepted for this one. They got in before
+ * the stop, so a stopping loop serves them too (with Connection: close);
+ * only once the loop ends (`closing`) are the last ones refused. */
+static void handoff_take(struct loop *l, bool closing)
 {
     struct sg_server *s = l->server;
     int fds[HANDOFF_MAX];
@@ -1251,13 +1256,16 @@ static void handoff_take(struct loop *l)
     n = l->handoff_n;
     memcpy(fds, l->handoff, n * sizeof(fds[0]));
     l->handoff_n = 0;
+    if (closing)
+        l->handoff_closed = true;
     pthread_mutex_unlock(&l->handoff_lock);
     for (unsigned i = 0; i < n; i++) {
-        if (l->stopping) {
+        if (closing) {
             close(fds[i]);
+            atomic_fetch_sub_explicit(&l->n_conns, 1, memory_order_relaxed);
             atomic_fetch_sub(&s->connections, 1);
         } else {
-            conn_open(l, fds[i]);
+            conn_open(l, fds[i], true);
         }
     }
 }
@@ -1291,7 +1299,7 @@ static void loop_accept(struct loop *l)
         }
         struct loop *to = loop_for_new(l);
         if (to == l || !handoff_push(to, fd))
-            conn_open(l, fd);
+            conn_open(l, fd, false);
     }
 }
 
@@ -1383,7 +1391,7 @@ static void *loop_run(void *arg)
             } else if (p == &l->wake_fd) {
                 loop_stop_listening(l);
             } else if (p == &l->handoff_fd) {
-                handoff_take(l);
+                handoff_take(l, false);
             } else
                 conn_drive(p, events[i].events);
         }
@@ -1406,7 +1414,7 @@ static void *loop_run(void *arg)
             l->next_look_ms = l->now_ms + STOP_LOOK_MS;
         }
     }
-    handoff_take(l); /* closes what was handed over at the last moment */
+    handoff_take(l, true); /* refuses what was handed over at the last moment */
     sg_log_flush(&l->server->log);
     sg_log_batch(false);
     return NULL;
@@ -1762,14 +1770,21 @@ void sg_server_free(struct sg_server *s)
     if (s->loops != NULL) {
         uint64_t one = 1;
         atomic_store(&s->stopping, true);
+        /* Every loop ends before any loop's queue or descriptors go: a loop
+         * still running may queue a connection for another. */
+        for (unsigned i = 0; i < s->n_loops; i++) {
+            if (s->loops[i].started && write(s->loops[i].wake_fd, &one, sizeof(one)) < 0) {
+                /* awake anyway */
+            }
+        }
+        for (unsigned i = 0; i < s->n_loops; i++) {
+            if (s->loops[i].started) {
+                pthread_join(s->loops[i].thread, NULL);
+                s->loops[i].started = false;
+            }
+        }
         for (unsigned i = 0; i < s->n_loops; i++) {
             struct loop *l = &s->loops[i];
-            if (l->started) {
-                if (write(l->wake_fd, &one, sizeof(one)) < 0) {
-                    /* awake anyway */
-                }
-                pthread_join(l->thread, NULL);
-            }
             if (l->epfd >= 0)
                 close(l->epfd);
             if (l->wake_fd >= 0)

@@ -3,6 +3,7 @@ code with its short message, /healthz, /readyz, /metrics (parsed, counters
 move), keep-alive reuse, and that garbage never stops it serving."""
 import http.client
 import os
+import signal
 import socket
 import ssl
 import sys
@@ -302,6 +303,46 @@ def test_connections_are_spread_over_the_event_loops():
     for c in conns:
         c.close()
     check(spread.stop() == 0, "exit status")
+
+
+def connections_per_loop(pid):
+    """Client sockets in each epoll set of the process (each loop has one;
+    the listening socket is in all of them, so it is not counted)."""
+    fds = {}
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            fds[int(fd)] = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            pass
+    sets = []
+    for fd, target in fds.items():
+        if "eventpoll" in target:
+            with open("/proc/%d/fdinfo/%d" % (pid, fd)) as f:
+                sets.append([int(l.split()[1]) for l in f if l.startswith("tfd:")])
+    shared = {t for s in sets for t in s if sum(t in other for other in sets) > 1}
+    return sorted(sum(1 for t in s if "socket" in fds.get(t, "") and t not in shared)
+                  for s in sets)
+
+
+def test_a_burst_of_connections_is_spread_over_the_loops():
+    # 64 connections waiting in the listen queue at once (a pause, or the
+    # API server reconnecting after a restart): the loop that wakes must
+    # not keep most of them.
+    burst = env.server(["--threads", "4"]).start()
+    burst.kill(signal.SIGSTOP)
+    raws = [socket.create_connection(("127.0.0.1", burst.port), timeout=20) for _ in range(64)]
+    burst.kill(signal.SIGCONT)
+    conns = []
+    for raw in raws:
+        tls = burst.context().wrap_socket(raw, server_hostname="localhost")
+        tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        tls.recv(1000)
+        conns.append(tls)
+    per_loop = connections_per_loop(burst.proc.pid)
+    check(len(per_loop) == 4 and per_loop[0] >= 12, "connections per loop: %s" % per_loop)
+    for c in conns:
+        c.close()
+    check(burst.stop() == 0, "exit status")
 
 
 def test_idle_timeout_closes_kept_alive_connections():

@@ -135,6 +135,7 @@ def test_connection_without_a_request_neither_delays_stop_nor_times_out():
     # request taking too long, and SIGTERM does not wait for it.
     srv = env.server(["--threads", "2", "--request-timeout", "2"]).start()
     idle = tls_connect(srv)
+    idle.sendall(b"\r\n")  # an empty line is no request either (RFC 9112 section 2.2)
     time.sleep(3)
     code, _, _ = srv.curl(srv.url("/healthz"))
     check(code == 200, "healthz: %d" % code)
