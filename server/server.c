@@ -914,30 +914,19 @@ static enum step head_step(struct sg_server *s, struct conn *c)
         if (!in_may_hold_head(c, max_head))
             goto more;
         r = sg_http_parse_head(c->in + c->in_pos, c->in_len - c->in_pos, max_head, &c->head, &why);
-        if (r == SG_HTTP_DONE) {
-            c->in_request = true;
-            atomic_fetch_add(&s->in_flight, 1);
-            c->close_after = !c->head.keep_alive;
-            c->linger = false;
-            c->head_only = method_is(c->head.method, "HEAD");
-            in_consume(c, c->head.head_bytes);
-            begin_request(s, c);
-            /* The slices into `in` are not used after this. */
-            memset(&c->head.method, 0, sizeof(c->head.method));
-            memset(&c->head.path, 0, sizeof(c->head.path));
-            memset(&c->head.content_type, 0, sizeof(c->head.content_type));
-            return STEP_MORE;
-        }
         if (r == SG_HTTP_PARTIAL && c->in_len - c->in_pos >= max_head) {
             r = 431;
             why = "request head too large";
         }
-        if (r != SG_HTTP_PARTIAL) {
+        if (r == SG_HTTP_PARTIAL)
+            goto more;
+        /* A request, readable or not, is answered from here on. */
+        c->in_request = true;
+        atomic_fetch_add(&s->in_flight, 1);
+        if (r != SG_HTTP_DONE) {
             /* Not a request we can read: where the next one would start
              * is unknown, so the answer closes the connection. */
             memset(&c->head, 0, sizeof(c->head));
-            c->in_request = true;
-            atomic_fetch_add(&s->in_flight, 1);
             c->route = NULL;
             c->close_after = true;
             c->linger = true;
@@ -945,6 +934,16 @@ static enum step head_step(struct sg_server *s, struct conn *c)
             respond_error(c, (unsigned)r, why);
             return STEP_MORE;
         }
+        c->close_after = !c->head.keep_alive;
+        c->linger = false;
+        c->head_only = method_is(c->head.method, "HEAD");
+        in_consume(c, c->head.head_bytes);
+        begin_request(s, c);
+        /* The slices into `in` are not used after this. */
+        memset(&c->head.method, 0, sizeof(c->head.method));
+        memset(&c->head.path, 0, sizeof(c->head.path));
+        memset(&c->head.content_type, 0, sizeof(c->head.content_type));
+        return STEP_MORE;
     }
 more:
     if (c->in_len == c->in_cap && c->in_pos > 0) {

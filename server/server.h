@@ -32,8 +32,9 @@
 #define SG_SERVER_DEFAULT_REQUEST_TIMEOUT_S 10u
 #define SG_SERVER_DEFAULT_THREADS           0u /* one per usable CPU */
 
-/* How often the control thread checks request timeouts, and how often it
- * looks at the watched files. */
+/* How often each event loop cuts connections whose timeout ran out (and
+ * the control thread logs what they cut), and how often the control
+ * thread looks at the watched files. */
 #define SG_SERVER_TICK_MS  250
 #define SG_SERVER_WATCH_MS 1000
 
