@@ -164,7 +164,8 @@ static int ctx_new(struct sg_tls_store *s, const char *cert_pem, size_t cert_len
     }
     bio = BIO_new_mem_buf(key_pem, (int)key_len);
     key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-    if (key == NULL || !SSL_CTX_use_PrivateKey(ctx, key) || !SSL_CTX_check_private_key(ctx)) {
+    /* That the key is the leaf's, sg_certs_check_pair has said already. */
+    if (key == NULL || !SSL_CTX_use_PrivateKey(ctx, key)) {
         rc = sg_error_set(err, SG_ERR_TLS, "key '%s': %s", s->key_path,
                           ssl_reason(why, sizeof(why)));
         goto out;
