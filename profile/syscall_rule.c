@@ -1,11 +1,13 @@
 /* syscall_rule.c - see syscall_rule.h. */
 #include "syscall_rule.h"
 
-#include "scmp.h"
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capability.h"
+#include "scmp.h"
 #include "syscalls.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -368,6 +370,8 @@ static const struct sg_read_field rule_fields[] = {
 static void check_rule(struct sg_read *r, const struct sg_seccomp_profile *p,
                        struct sg_profile_rule *rule)
 {
+    size_t mark = r->path.n;
+
     if (!rule->has_action) {
         if (rule->ok)
             SG_READ_FIND(r, SG_SEV_ERROR, true, "unknown-action",
@@ -377,31 +381,38 @@ static void check_rule(struct sg_read *r, const struct sg_seccomp_profile *p,
     if (rule->n_names == 0)
         SG_READ_FIND(r, SG_SEV_WARNING, false, "no-names",
                      "the rule names no syscall: it does nothing");
-    if (rule->has_errno && rule->has_action && !sg_vocab_action_has_errno(rule->action))
-        SG_READ_FIND(
-            r, SG_SEV_ERROR, false, "errno-action",
-            "errnoRet on %s, which returns no errno: runc ignores it; only SCMP_ACT_ERRNO and "
-            "SCMP_ACT_TRACE carry one",
-            sg_vocab_action_name(rule->action));
-    if (rule->has_action && rule->action == SG_ACT_NOTIFY) {
-        if (p->listener_path == NULL)
-            SG_READ_FIND(
-                r, SG_SEV_ERROR, true, "notify",
-                "SCMP_ACT_NOTIFY needs listenerPath, the seccomp agent's socket: runc refuses "
-                "the profile without one");
-        for (size_t i = 0; i < rule->n_names; i++) {
-            if (strcmp(rule->names[i], "write") == 0)
-                SG_READ_FIND(r, SG_SEV_ERROR, true, "notify",
-                             "SCMP_ACT_NOTIFY on write: runc refuses it (it writes the listener's "
-                             "number to its parent after loading the filter)");
-        }
-    }
-    if (rule->has_action && p->has_default && rule->action == p->default_action &&
+    if (!rule->has_action)
+        return;
+    sg_path_key(&r->path, "errnoRet");
+    if (rule->has_errno && !sg_vocab_action_has_errno(rule->action))
+        SG_READ_FIND(r, SG_SEV_ERROR, false, "errno-action",
+                     "errnoRet on %s, which returns no errno: runc ignores it; only "
+                     "SCMP_ACT_ERRNO and SCMP_ACT_TRACE carry one",
+                     sg_vocab_action_name(rule->action));
+    sg_path_pop(&r->path, mark);
+    sg_path_key(&r->path, "action");
+    if (rule->action == SG_ACT_NOTIFY && p->listener_path == NULL)
+        SG_READ_FIND(r, SG_SEV_ERROR, true, "notify",
+                     "SCMP_ACT_NOTIFY needs listenerPath, the seccomp agent's socket: runc "
+                     "refuses the profile without one");
+    if (p->has_default && rule->action == p->default_action &&
         (!sg_vocab_action_has_errno(rule->action) ||
          sg_profile_rule_errno(rule) == sg_profile_default_errno(p)))
         SG_READ_FIND(r, SG_SEV_NOTE, false, "same-as-default",
                      "%s is also the default action: runc skips the rule",
                      sg_vocab_action_name(rule->action));
+    sg_path_pop(&r->path, mark);
+    for (size_t i = 0; rule->action == SG_ACT_NOTIFY && i < rule->n_names; i++) {
+        if (strcmp(rule->names[i], "write") != 0)
+            continue;
+        sg_path_key(&r->path, rule->old_name ? "name" : "names");
+        if (!rule->old_name)
+            sg_path_index(&r->path, i);
+        SG_READ_FIND(r, SG_SEV_ERROR, true, "notify",
+                     "SCMP_ACT_NOTIFY on write: runc refuses it (it writes the listener's "
+                     "number to its parent after loading the filter)");
+        sg_path_pop(&r->path, mark);
+    }
 }
 
 static void read_rule_item(struct sg_read *r, const cJSON *v, size_t i, void *target)
@@ -443,19 +454,80 @@ static int by_name(const void *a, const void *b)
     return x->j < y->j ? -1 : x->j > y->j;
 }
 
-/* Rules with conditions legitimately share names (Docker's default gives
- * clone, socket and personality several); a name repeated in one rule, or
- * in two unconditional rules, is a slip: the second says nothing new, or
- * contradicts the first, which libseccomp refuses. */
-static bool unconditional(const struct sg_profile_rule *r)
-{
-    return r->n_args == 0 && !r->includes.present && !r->excludes.present;
-}
-
 static bool same_action(const struct sg_profile_rule *a, const struct sg_profile_rule *b)
 {
     return a->action == b->action && (!sg_vocab_action_has_errno(a->action) ||
                                       sg_profile_rule_errno(a) == sg_profile_rule_errno(b));
+}
+
+/* A rule that is part of every filter built from the profile: no
+ * includes/excludes, an action, not the default's (runc skips those). */
+static bool always_in(const struct sg_seccomp_profile *p, const struct sg_profile_rule *r)
+{
+    return r->ok && r->has_action && !r->includes.present && !r->excludes.present &&
+           !(p->has_default && r->action == p->default_action &&
+             (!sg_vocab_action_has_errno(r->action) ||
+              sg_profile_rule_errno(r) == sg_profile_default_errno(p)));
+}
+
+static void find_at_name(struct sg_read *r, const struct sg_profile_rule *rule, size_t ri, size_t j,
+                         enum sg_severity sev, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+static void find_at_name(struct sg_read *r, const struct sg_profile_rule *rule, size_t ri, size_t j,
+                         enum sg_severity sev, const char *code, const char *fmt, ...)
+{
+    char msg[SG_FINDING_MSG_MAX];
+    size_t mark = sg_path_key(&r->path, "syscalls");
+    va_list ap;
+
+    sg_path_index(&r->path, ri);
+    sg_path_key(&r->path, rule->old_name ? "name" : "names");
+    if (!rule->old_name)
+        sg_path_index(&r->path, j);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    SG_READ_FIND(r, sev, false, code, "%s", msg);
+    sg_path_pop(&r->path, mark);
+}
+
+/* One name's entries (sorted by rule): libseccomp keeps the first rule
+ * without argument conditions for a syscall and ignores every later one,
+ * and such a rule also overrides every rule with conditions for it, in
+ * whatever order (measured with libseccomp 2.5.4). Rules with conditions
+ * legitimately share names (Docker's default gives socket and personality
+ * several), and so do rules with includes/excludes. */
+static void check_name_group(struct sg_read *r, const struct sg_seccomp_profile *p,
+                             const struct name_ref *g, size_t n)
+{
+    const struct name_ref *winner = NULL;
+
+    for (size_t k = 0; k < n; k++) {
+        const struct sg_profile_rule *rule = &p->rules[g[k].rule];
+        if (k > 0 && g[k].rule == g[k - 1].rule)
+            find_at_name(r, rule, g[k].rule, g[k].j, SG_SEV_WARNING, "duplicate-syscall",
+                         "%s is given twice in this rule", g[k].name);
+        else if (winner == NULL && always_in(p, rule) && rule->n_args == 0)
+            winner = &g[k];
+    }
+    for (size_t k = 0; winner != NULL && k < n; k++) {
+        const struct sg_profile_rule *rule = &p->rules[g[k].rule], *w = &p->rules[winner->rule];
+        if (g[k].rule == winner->rule || (k > 0 && g[k].rule == g[k - 1].rule) ||
+            !always_in(p, rule))
+            continue;
+        if (same_action(rule, w))
+            find_at_name(r, rule, g[k].rule, g[k].j, SG_SEV_WARNING, "duplicate-syscall",
+                         "%s is given twice: syscalls[%zu] already gives it %s%s", g[k].name,
+                         winner->rule, sg_vocab_action_name(w->action),
+                         rule->n_args > 0 ? " whatever its arguments" : "");
+        else
+            find_at_name(r, rule, g[k].rule, g[k].j, SG_SEV_ERROR, "ignored",
+                         "this rule is ignored for %s: syscalls[%zu] gives it %s without "
+                         "argument conditions, and libseccomp keeps that rule for every call "
+                         "of it",
+                         g[k].name, winner->rule, sg_vocab_action_name(w->action));
+    }
 }
 
 static void check_duplicates(struct sg_read *r, const struct sg_seccomp_profile *p)
@@ -468,38 +540,19 @@ static void check_duplicates(struct sg_read *r, const struct sg_seccomp_profile 
         return;
     }
     for (size_t i = 0; i < p->n_rules; i++) {
-        for (size_t j = 0; j < p->rules[i].n_names && n < p->n_names; j++)
-            refs[n++] = (struct name_ref){p->rules[i].names[j], i, j};
+        for (size_t j = 0; j < p->rules[i].n_names && n < p->n_names; j++) {
+            if (p->rules[i].names[j][0] != '\0')
+                refs[n++] = (struct name_ref){p->rules[i].names[j], i, j};
+        }
     }
     qsort(refs, n, sizeof(*refs), by_name);
-    for (size_t k = 1; k < n; k++) {
-        const struct name_ref *first = &refs[k - 1], *dup = &refs[k];
-        const struct sg_profile_rule *a = &p->rules[first->rule], *b = &p->rules[dup->rule];
-        size_t mark;
-        if (strcmp(first->name, dup->name) != 0 || dup->name[0] == '\0')
-            continue;
-        if (first->rule != dup->rule && !(unconditional(a) && unconditional(b)))
-            continue;
-        mark = sg_path_key(&r->path, "syscalls");
-        sg_path_index(&r->path, dup->rule);
-        sg_path_key(&r->path, b->old_name ? "name" : "names");
-        if (!b->old_name)
-            sg_path_index(&r->path, dup->j);
-        if (first->rule == dup->rule)
-            SG_READ_FIND(r, SG_SEV_WARNING, false, "duplicate-syscall",
-                         "%s is given twice in this rule", dup->name);
-        else if (!a->has_action || !b->has_action || same_action(a, b))
-            SG_READ_FIND(r, SG_SEV_WARNING, false, "duplicate-syscall",
-                         "%s is given twice: syscalls[%zu] already gives it the same action",
-                         dup->name, first->rule);
-        else
-            SG_READ_FIND(r, SG_SEV_ERROR, true, "conflict",
-                         "%s gets %s here and %s in syscalls[%zu]: libseccomp refuses two "
-                         "unconditional rules with different actions for one syscall, and so "
-                         "does runc",
-                         dup->name, sg_vocab_action_name(b->action),
-                         sg_vocab_action_name(a->action), first->rule);
-        sg_path_pop(&r->path, mark);
+    for (size_t k = 0; k < n;) {
+        size_t end = k + 1;
+        while (end < n && strcmp(refs[end].name, refs[k].name) == 0)
+            end++;
+        if (end - k > 1)
+            check_name_group(r, p, refs + k, end - k);
+        k = end;
     }
     free(refs);
 }
