@@ -374,7 +374,9 @@ static int cmd_run(int argc, char **argv)
                     sg_severity_name(it->severity), it->path, it->path[0] ? ": " : "", it->message);
     }
     if (f.fatal) {
-        fprintf(stderr, "seccomp-guard profile run: %s: runc refuses this profile; not running\n",
+        fprintf(stderr,
+                "seccomp-guard profile run: %s: runc refuses this profile, or reads it otherwise "
+                "than seccomp-guard can; not running\n",
                 r.file);
         goto out;
     }

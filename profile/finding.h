@@ -3,8 +3,10 @@
  * path it is about ("syscalls[3].args[0].op", "" for the whole profile) and
  * a message that says what was found and what to do.
  *
- * `fatal` marks what runc (or seccomp-guard itself) refuses to load: a
- * container with that profile does not start, and `profile run` stops.
+ * `fatal` marks a profile that is not usable as written: runc refuses to
+ * load it (a container with it does not start), or runc reads it in a way
+ * seccomp-guard does not follow (a key in another case, a number a double
+ * cannot hold), so no verdict on it can be trusted; `profile run` stops.
  * Errors that runc only ignores (a syscall name it cannot resolve, an
  * errnoRet on an action that has none) are errors for lint but not fatal.
  *

@@ -25,7 +25,9 @@ enum sg_lint_verdict {
 
 struct sg_lint {
     enum sg_lint_verdict verdict;
-    bool refused;                            /* runc refuses the profile (a fatal finding) */
+    /* Not usable as written (a fatal finding): runc refuses it, or reads it
+     * otherwise than seccomp-guard can. Fail closed on such a profile. */
+    bool refused;
     char summary[256];                       /* "unlisted syscalls fail with EPERM" */
     const char *dangerous[SG_LINT_LIST_MAX]; /* let through, maybe under conditions */
     size_t n_dangerous;

@@ -91,7 +91,8 @@ void sg_read_object(struct sg_read *r, const cJSON *obj, const struct sg_read_fi
             if (folded != NULL)
                 SG_READ_FIND(r, SG_SEV_ERROR, true, "key-case",
                              "key %s is read by the runtimes as %s (Go's JSON decoder ignores "
-                             "the case of keys); spell it %s",
+                             "the case of keys), which seccomp-guard will not guess at; spell "
+                             "it %s",
                              q, folded->key, folded->key);
             else
                 SG_READ_FIND(r, SG_SEV_WARNING, false, "unknown-key",
