@@ -330,11 +330,61 @@ static int run_status(const char *cmd, const struct sg_sandbox_result *res)
     return WEXITSTATUS(res->status);
 }
 
+/* Reads the profile and compiles it for this machine, saying on stderr
+ * what is wrong with it; 0, or -1 when the command must not run. */
+static int prepare(struct run *r, bool exact, struct sg_seccomp_profile **p, struct sg_findings *f)
+{
+    struct sg_profile_env env;
+    struct sg_error err;
+
+    sg_error_clear(&err);
+    if (load(r->file, p, f, &err) < 0) {
+        fprintf(stderr, "seccomp-guard profile run: %s: %s\n", r->file, err.msg);
+        return -1;
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        const struct sg_finding *it = &f->items[i];
+        if (it->severity >= SG_SEV_WARNING)
+            fprintf(stderr, "seccomp-guard profile run: %s: %s %s%s%s\n", r->file,
+                    it->fatal ? "fatal" : sg_severity_name(it->severity), it->path,
+                    it->path[0] ? ": " : "", it->message);
+    }
+    if (f->fatal) {
+        fprintf(stderr,
+                "seccomp-guard profile run: %s: runc refuses this profile, or reads it otherwise "
+                "than seccomp-guard can; not running\n",
+                r->file);
+        return -1;
+    }
+    this_machine(&env);
+    if (!exact && !sg_sandbox_can_notify(&err)) {
+        fprintf(stderr, "seccomp-guard profile run: %s; running without saying what is refused\n",
+                err.msg);
+        exact = true;
+    }
+    sg_error_clear(&err);
+    if (sg_filter_build(*p, &env, exact ? SG_FILTER_EXACT : SG_FILTER_EXPLAIN, false, &r->filter, f,
+                        &err) < 0) {
+        fprintf(stderr, "seccomp-guard profile run: %s: %s\n", r->file, err.msg);
+        for (size_t i = 0; i < f->n; i++) {
+            if (strcmp(f->items[i].code, "libseccomp") == 0)
+                fprintf(stderr, "seccomp-guard profile run: %s: %s: %s\n", r->file,
+                        f->items[i].path, f->items[i].message);
+        }
+        return -1;
+    }
+    if (r->filter.ctx == NULL)
+        fprintf(stderr,
+                "seccomp-guard profile run: %s: no defaultAction and no syscalls: runc "
+                "installs no filter, so neither does this\n",
+                r->file);
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     struct run r = {0};
     struct sg_seccomp_profile *p = NULL;
-    struct sg_profile_env env;
     struct sg_sandbox_result res;
     struct sg_findings f;
     struct sg_error err;
@@ -342,19 +392,17 @@ static int cmd_run(int argc, char **argv)
     bool exact = false;
     int cmd = 0, status = RUN_FAILED;
 
-    sg_findings_init(&f);
-    sg_error_clear(&err);
     if (split_command(argc, argv, &cmd) < 0) {
         fprintf(stderr, "seccomp-guard profile run: usage: profile run [--exact] FILE -- "
                         "COMMAND [ARG...]\n");
         return RUN_FAILED;
     }
     for (int i = 1; i < cmd - 1; i++) {
-        if (strcmp(argv[i], "--exact") == 0)
+        if (strcmp(argv[i], "--exact") == 0) {
             exact = true;
-        else if (r.file == NULL && (argv[i][0] != '-' || argv[i][1] == '\0'))
+        } else if (r.file == NULL && (argv[i][0] != '-' || argv[i][1] == '\0')) {
             r.file = argv[i];
-        else {
+        } else {
             fprintf(stderr, "seccomp-guard profile run: unexpected '%s'\n", argv[i]);
             return RUN_FAILED;
         }
@@ -363,49 +411,13 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "seccomp-guard profile run: no FILE given\n");
         return RUN_FAILED;
     }
-    if (load(r.file, &p, &f, &err) < 0) {
-        fprintf(stderr, "seccomp-guard profile run: %s: %s\n", r.file, err.msg);
+    sg_findings_init(&f);
+    sg_error_clear(&err);
+    if (prepare(&r, exact, &p, &f) < 0)
         goto out;
-    }
-    for (size_t i = 0; i < f.n; i++) {
-        const struct sg_finding *it = &f.items[i];
-        if (it->severity >= SG_SEV_WARNING)
-            fprintf(stderr, "seccomp-guard profile run: %s: %s %s%s%s\n", r.file,
-                    sg_severity_name(it->severity), it->path, it->path[0] ? ": " : "", it->message);
-    }
-    if (f.fatal) {
-        fprintf(stderr,
-                "seccomp-guard profile run: %s: runc refuses this profile, or reads it otherwise "
-                "than seccomp-guard can; not running\n",
-                r.file);
-        goto out;
-    }
-    this_machine(&env);
-    if (!exact && !sg_sandbox_can_notify(&err)) {
-        fprintf(stderr, "seccomp-guard profile run: %s; running without saying what is refused\n",
-                err.msg);
-        exact = true;
-    }
-    if (sg_filter_build(p, &env, exact ? SG_FILTER_EXACT : SG_FILTER_EXPLAIN, false, &r.filter, &f,
-                        &err) < 0) {
-        fprintf(stderr, "seccomp-guard profile run: %s: %s\n", r.file, err.msg);
-        for (size_t i = 0; i < f.n; i++) {
-            if (f.items[i].code != NULL && strcmp(f.items[i].code, "libseccomp") == 0)
-                fprintf(stderr, "seccomp-guard profile run: %s: %s: %s\n", r.file, f.items[i].path,
-                        f.items[i].message);
-        }
-        goto out;
-    }
-    if (r.filter.ctx == NULL)
-        fprintf(stderr,
-                "seccomp-guard profile run: %s: no defaultAction and no syscalls: runc "
-                "installs no filter, so neither does this\n",
-                r.file);
     if (sg_sandbox_find(argv[cmd], path, sizeof(path), &err) < 0) {
         fprintf(stderr, "seccomp-guard profile run: %s\n", err.msg);
-        status = strstr(err.msg, "not found") != NULL || strstr(err.msg, "no such") != NULL
-                     ? RUN_NOT_FOUND
-                     : RUN_CANNOT_EXEC;
+        status = err.code == SG_ERR_IO ? RUN_NOT_FOUND : RUN_CANNOT_EXEC;
         goto out;
     }
     if (sg_sandbox_run(r.filter.ctx, path, argv + cmd, r.filter.notify ? explain : NULL, &r, &res,

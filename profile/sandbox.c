@@ -89,12 +89,28 @@ static long now_ms(void)
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* SIGTERM and SIGHUP sent to this process (timeout(1), a closed terminal)
+ * are meant for the command: they are blocked while it runs and passed on
+ * here, waiting for up to `ms` for one (SIGCHLD, also blocked, ends the
+ * wait early). Blocked and collected, none can slip in between a check and
+ * a wait. */
+static void forward_signals(const sigset_t *set, pid_t pid, long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    int sig;
+
+    while ((sig = sigtimedwait(set, NULL, &ts)) > 0) {
+        if (sig != SIGCHLD)
+            kill(pid, sig);
+        ts = (struct timespec){0, 0};
+    }
+}
+
 /* Waits for the child to have loaded its filter (or died), bounded. */
-static int wait_loaded(struct shared *sh, pid_t pid, struct sg_sandbox_result *res, bool *reaped,
-                       struct sg_error *err)
+static int wait_loaded(struct shared *sh, pid_t pid, const sigset_t *fwd,
+                       struct sg_sandbox_result *res, bool *reaped, struct sg_error *err)
 {
     long deadline = now_ms() + LOAD_TIMEOUT_MS;
-    const struct timespec tick = {0, 1000000};
 
     while (atomic_load(&sh->state) == CHILD_STARTING) {
         if (waitpid(pid, &res->status, WNOHANG) == pid) {
@@ -104,7 +120,7 @@ static int wait_loaded(struct shared *sh, pid_t pid, struct sg_sandbox_result *r
         if (now_ms() > deadline)
             return sg_error_set(err, SG_ERR_IO, "the child did not load its filter in %d ms",
                                 LOAD_TIMEOUT_MS);
-        nanosleep(&tick, NULL);
+        forward_signals(fwd, pid, 1);
     }
     return 0;
 }
@@ -154,7 +170,7 @@ static int answer(int fd, struct seccomp_notif *req, struct seccomp_notif_resp *
 
 /* Serves notifications until no process uses the filter any more (the
  * listener hangs up), or the grace period after the command's exit ends. */
-static int supervise(int fd, pid_t pid, sg_sandbox_handler handler, void *ctx,
+static int supervise(int fd, pid_t pid, const sigset_t *fwd, sg_sandbox_handler handler, void *ctx,
                      struct sg_sandbox_result *res, bool reaped, struct sg_error *err)
 {
     struct seccomp_notif *req = NULL;
@@ -168,7 +184,9 @@ static int supervise(int fd, pid_t pid, sg_sandbox_handler handler, void *ctx,
         return sg_error_set(err, SG_ERR_IO, "cannot allocate notifications: %s", strerror(-rc));
     for (;;) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int n = poll(&pfd, 1, POLL_MS);
+        int n;
+        forward_signals(fwd, pid, 0);
+        n = poll(&pfd, 1, POLL_MS);
         if (n < 0 && errno != EINTR) {
             rc = sg_error_set(err, SG_ERR_IO, "poll on the listener: %s", strerror(errno));
             break;
@@ -205,6 +223,7 @@ int sg_sandbox_run(scmp_filter_ctx ctx, const char *path, char *const argv[],
 {
     struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
     struct child_args args = {ctx, path, argv, NULL};
+    sigset_t fwd, old_mask;
     struct shared *sh = MAP_FAILED;
     char *stack = MAP_FAILED;
     bool reaped = false;
@@ -226,15 +245,20 @@ int sg_sandbox_run(scmp_filter_ctx ctx, const char *path, char *const argv[],
      * from the terminal; this process waits for it. */
     sigaction(SIGINT, &ignore, &old_int);
     sigaction(SIGQUIT, &ignore, &old_quit);
+    sigemptyset(&fwd);
+    sigaddset(&fwd, SIGTERM);
+    sigaddset(&fwd, SIGHUP);
+    sigaddset(&fwd, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &fwd, &old_mask);
     pid = clone(child_main, stack + CHILD_STACK_BYTES, CLONE_FILES | SIGCHLD, &args);
     if (pid < 0) {
         rc = sg_error_set(err, SG_ERR_IO, "clone: %s", strerror(errno));
         goto restore;
     }
     if (handler != NULL) {
-        rc = wait_loaded(sh, pid, res, &reaped, err);
+        rc = wait_loaded(sh, pid, &fwd, res, &reaped, err);
         if (rc == 0 && atomic_load(&sh->state) == CHILD_LOADED && sh->listener >= 0)
-            rc = supervise(sh->listener, pid, handler, handler_ctx, res, reaped, err);
+            rc = supervise(sh->listener, pid, &fwd, handler, handler_ctx, res, reaped, err);
         else if (rc == 0 && atomic_load(&sh->state) == CHILD_LOADED)
             rc = sg_error_set(err, SG_ERR_IO, "the filter has no notification listener");
         if (sh->listener >= 0)
@@ -242,13 +266,16 @@ int sg_sandbox_run(scmp_filter_ctx ctx, const char *path, char *const argv[],
         if (rc < 0)
             kill(pid, SIGKILL);
     }
-    if (!reaped) {
-        while (waitpid(pid, &res->status, 0) < 0 && errno == EINTR)
-            ;
+    while (!reaped) {
+        pid_t w = waitpid(pid, &res->status, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR))
+            break;
+        forward_signals(&fwd, pid, POLL_MS);
     }
     res->load_errno = sh->load_errno;
     res->exec_errno = sh->exec_errno;
 restore:
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
 out:
@@ -274,10 +301,10 @@ int sg_sandbox_find(const char *command, char *out, size_t cap, struct sg_error 
     if (command[0] == '\0')
         return sg_error_set(err, SG_ERR_IO, "an empty command");
     if (strchr(command, '/') != NULL) {
-        if ((size_t)snprintf(out, cap, "%s", command) >= cap || !executable_file(out))
-            return sg_error_set(err, SG_ERR_IO, "%s: %s", command,
-                                access(command, F_OK) == 0 ? "not an executable file"
-                                                           : "no such file");
+        if ((size_t)snprintf(out, cap, "%s", command) >= cap || access(out, F_OK) != 0)
+            return sg_error_set(err, SG_ERR_IO, "%s: no such file", command);
+        if (!executable_file(out))
+            return sg_error_set(err, SG_ERR_INVALID, "%s: not an executable file", command);
         return 0;
     }
     /* execvp's default when PATH is unset. */

@@ -56,8 +56,8 @@ int sg_sandbox_run(scmp_filter_ctx ctx, const char *path, char *const argv[],
                    struct sg_error *err);
 
 /* Finds a command as execvp would (a name with a slash is taken as is),
- * into out. SG_ERR_IO naming the command when it is not found or is not an
- * executable file. */
+ * into out. SG_ERR_IO naming the command when it is not found,
+ * SG_ERR_INVALID when the path names no executable file. */
 int sg_sandbox_find(const char *command, char *out, size_t cap, struct sg_error *err);
 
 /* Whether this kernel and libseccomp can notify a supervisor and let the

@@ -217,6 +217,13 @@ def run_status():
     expect(r, 128 + signal.SIGTERM, "a command killed by SIGTERM")
     if "signal 15 (SIGTERM)" not in r.stderr:
         fail(f"the signal is not said: {r.stderr!r}")
+    # SIGTERM to seccomp-guard (timeout(1)) is passed on to the command.
+    for mode in ([], ["--exact"]):
+        r = sg("profile", "run", *mode, deny, "--", "busybox", "sleep", "30",
+               prefix=("timeout", "-s", "TERM", "1"))
+        expect(r, 124, f"timeout 1 around a 30 s sleep {mode}")
+        if "killed by signal 15 (SIGTERM)" not in r.stderr:
+            fail(f"SIGTERM not passed on {mode}: {r.stderr!r}")
     expect(sg("profile", "run", deny, "--", "no-such-command-here"), 127, "command not found")
     expect(sg("profile", "run", deny, "--", "/etc/hostname"), 126, "not executable")
     expect(sg("profile", "run", "/nonexistent.json", "--", "busybox", "true"), 125, "no profile")
