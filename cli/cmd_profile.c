@@ -62,7 +62,8 @@ static void usage(FILE *out)
                  "        executed, 127 COMMAND not found.\n"
                  "record  runs COMMAND (its threads and children too) with every syscall handed\n"
                  "        to seccomp-guard, which lets each one run and notes it, then writes a\n"
-                 "        profile that allows exactly those (to FILE, default standard output).\n"
+                 "        profile that allows exactly those (to FILE, default standard output,\n"
+                 "        where COMMAND's own output goes too).\n"
                  "        Exit 0 written, 1 written but COMMAND failed (the recording may lack\n"
                  "        what a successful run does), 2 nothing written.\n");
 }

@@ -11,7 +11,10 @@
  * answers with that same errno and says which call was refused and by
  * what. The program sees exactly what the ERRNO action gives it. Only
  * unambiguous errnos are handed over: the default's when the default is
- * SCMP_ACT_ERRNO, else each name whose ERRNO rules all give one errno. */
+ * SCMP_ACT_ERRNO, else each name whose ERRNO rules all give one errno.
+ * One difference remains: a program that stacks a SCMP_ACT_NOTIFY filter
+ * of its own gets those calls at its own supervisor, where ERRNO would
+ * have won; SG_FILTER_EXACT is runc's filter for such a program. */
 #ifndef SG_FILTER_H
 #define SG_FILTER_H
 
