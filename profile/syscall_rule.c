@@ -163,6 +163,19 @@ static void check_name(struct sg_read *r, struct sg_profile_rule *rule, const ch
         rule->ok = false;
         return;
     }
+    /* The JSON reader turns a NUL, and every byte that is not UTF-8, into
+     * U+FFFD. runc hands the name to libseccomp as a C string, which ends
+     * at a NUL: "mount\u0000x" is mount to runc. Which one it was cannot
+     * be told any more, so the name is not judged. */
+    if (strstr(name, "\xEF\xBF\xBD") != NULL) {
+        sg_read_quote(q, sizeof(q), name);
+        SG_READ_FIND(r, SG_SEV_ERROR, true, "name-bytes",
+                     "%s holds a NUL (runc would read the name only up to it) or bytes that are "
+                     "not UTF-8: seccomp-guard cannot tell which, and will not guess",
+                     q);
+        rule->ok = false;
+        return;
+    }
     if (strlen(name) <= SG_PROFILE_NAME_MAX &&
         seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR)
         return;
@@ -502,12 +515,14 @@ static void check_name_group(struct sg_read *r, const struct sg_seccomp_profile 
                              const struct name_ref *g, size_t n)
 {
     const struct name_ref *winner = NULL;
+    char q[128];
 
+    sg_read_quote(q, sizeof(q), g[0].name);
     for (size_t k = 0; k < n; k++) {
         const struct sg_profile_rule *rule = &p->rules[g[k].rule];
         if (k > 0 && g[k].rule == g[k - 1].rule)
             find_at_name(r, rule, g[k].rule, g[k].j, SG_SEV_WARNING, "duplicate-syscall",
-                         "%s is given twice in this rule", g[k].name);
+                         "%s is given twice in this rule", q);
         else if (winner == NULL && always_in(p, rule) && rule->n_args == 0)
             winner = &g[k];
     }
@@ -518,15 +533,15 @@ static void check_name_group(struct sg_read *r, const struct sg_seccomp_profile 
             continue;
         if (same_action(rule, w))
             find_at_name(r, rule, g[k].rule, g[k].j, SG_SEV_WARNING, "duplicate-syscall",
-                         "%s is given twice: syscalls[%zu] already gives it %s%s", g[k].name,
-                         winner->rule, sg_vocab_action_name(w->action),
+                         "%s is given twice: syscalls[%zu] already gives it %s%s", q, winner->rule,
+                         sg_vocab_action_name(w->action),
                          rule->n_args > 0 ? " whatever its arguments" : "");
         else
             find_at_name(r, rule, g[k].rule, g[k].j, SG_SEV_ERROR, "ignored",
                          "this rule is ignored for %s: syscalls[%zu] gives it %s without "
                          "argument conditions, and libseccomp keeps that rule for every call "
                          "of it",
-                         g[k].name, winner->rule, sg_vocab_action_name(w->action));
+                         q, winner->rule, sg_vocab_action_name(w->action));
     }
 }
 
