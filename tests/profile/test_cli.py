@@ -227,6 +227,20 @@ def run_status():
         expect(r, 128 + signal.SIGTERM, f"SIGTERM to seccomp-guard {mode}")
         if "killed by signal 15 (SIGTERM)" not in r.stderr:
             fail(f"SIGTERM not passed on {mode}: {r.stderr!r}")
+    # A profile that refuses execve (or even exit_group): the child cannot
+    # become the command, and ends; 126, said. In an ASan build the child
+    # must not enter the sanitizer runtime once its filter is loaded.
+    with tempfile.TemporaryDirectory() as tmp:
+        for allowed in (["exit_group"], []):
+            prof = os.path.join(tmp, "no-execve.json")
+            json.dump({"defaultAction": "SCMP_ACT_ERRNO",
+                       "syscalls": [{"names": allowed or ["getpid"], "action": "SCMP_ACT_ALLOW"}]},
+                      open(prof, "w"))
+            for mode in ([], ["--exact"]):
+                r = sg("profile", "run", *mode, prof, "--", "busybox", "true")
+                expect(r, 126, f"a profile without execve, allowing {allowed} {mode}")
+                if "execve under the profile failed: Operation not permitted" not in r.stderr:
+                    fail(f"the refused execve is not said: {r.stderr!r}")
     expect(sg("profile", "run", deny, "--", "no-such-command-here"), 127, "command not found")
     expect(sg("profile", "run", deny, "--", "/etc/hostname"), 126, "not executable")
     expect(sg("profile", "run", "/nonexistent.json", "--", "busybox", "true"), 125, "no profile")
