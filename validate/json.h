@@ -1,11 +1,7 @@
-/* json.h - reading a cJSON tree the way the API server's decoder reads an
- * object: JSON null is the same as an absent field, a field of the wrong
- * type is an error, and so is a key given twice (cJSON keeps both; Go would
- * keep the last, so the two readers could disagree). Every error is added
- * to a report as an `unreadable` violation with the field's path, so the
- * object is denied, never read differently from how the cluster reads it.
- *
- * Paths are the dotted form users know: spec.containers[0].securityContext. */
+/* json.h - JSON text in and out: the one entry that reads a body or a
+ * manifest into a cJSON tree, the string writer every response uses, and
+ * the names of JSON types for messages. Reading a tree's fields is
+ * field.h's; naming where a field is, path.h's. */
 #ifndef SG_JSON_H
 #define SG_JSON_H
 
@@ -16,94 +12,6 @@
 #include "buf.h"
 #include "error.h"
 #include "report.h"
-
-#define SG_PATH_MAX   512 /* bytes of a path's text */
-#define SG_PATH_DEPTH 32  /* steps; the engine's own walks go at most 10 deep */
-
-/* A field path as the steps taken to reach it. Walking a tree only records
- * steps; the text is spelled out by sg_path_str, when a report needs it,
- * which is rarely. Keys are borrowed: each must stay valid until its step
- * is popped or the path is initialised again. */
-enum sg_path_kind {
-    SG_PATH_KEY,     /* ".key", or "key" at the start */
-    SG_PATH_INDEX,   /* "[i]" */
-    SG_PATH_MAP_KEY, /* "[key]" */
-};
-
-struct sg_path {
-    struct sg_path_step {
-        const char *key;
-        size_t index;
-        enum sg_path_kind kind;
-    } steps[SG_PATH_DEPTH];
-    size_t n;              /* steps taken, even past SG_PATH_DEPTH */
-    char buf[SG_PATH_MAX]; /* sg_path_str's text */
-};
-
-/* Starts a path at `start` (one step, as sg_path_key), or empty. */
-void sg_path_init(struct sg_path *p, const char *start);
-
-static inline size_t sg_path_step(struct sg_path *p, enum sg_path_kind kind, const char *key,
-                                  size_t index)
-{
-    size_t before = p->n;
-
-    /* The depth is bounded by the code that walks, not by the input. */
-    if (p->n < SG_PATH_DEPTH)
-        p->steps[p->n] = (struct sg_path_step){.key = key, .index = index, .kind = kind};
-    p->n++;
-    return before;
-}
-
-/* Appends a step; returns the mark to hand to sg_path_pop to undo it. */
-static inline size_t sg_path_key(struct sg_path *p, const char *key)
-{
-    return sg_path_step(p, SG_PATH_KEY, key, 0);
-}
-
-static inline size_t sg_path_index(struct sg_path *p, size_t i)
-{
-    return sg_path_step(p, SG_PATH_INDEX, NULL, i);
-}
-
-static inline size_t sg_path_map_key(struct sg_path *p, const char *key)
-{
-    return sg_path_step(p, SG_PATH_MAP_KEY, key, 0);
-}
-
-static inline void sg_path_pop(struct sg_path *p, size_t mark)
-{
-    if (mark <= p->n)
-        p->n = mark;
-}
-
-/* The path's text ("spec.containers[0].securityContext"), written into
- * p->buf: valid until the next sg_path_str. A text that would not fit in
- * SG_PATH_MAX is cut, with "..." where a piece was left out. */
-const char *sg_path_str(struct sg_path *p);
-
-enum sg_json_type {
-    SG_JSON_OBJECT,
-    SG_JSON_ARRAY,
-    SG_JSON_STRING,
-    SG_JSON_BOOL,
-};
-
-enum sg_json_got {
-    SG_GOT_ABSENT, /* missing or null */
-    SG_GOT_OK,     /* present with the right type: *out is set */
-    SG_GOT_BAD,    /* wrong type or duplicate key: reported as unreadable */
-};
-
-/* Looks up `key` in `obj` (an object) and checks its type. On SG_GOT_BAD
- * an unreadable violation is added to `report` at path + key. */
-enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_type type,
-                                struct sg_path *path, struct sg_report *report, const cJSON **out);
-
-/* Checks a value's type (for array items); reports like sg_json_member. A
- * null item is SG_GOT_BAD: a list entry cannot be absent. */
-enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct sg_path *path,
-                               struct sg_report *report);
 
 #define SG_JSON_MAX_DEPTH 512 /* nesting; Kubernetes objects use about 20 */
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "field.h"
 #include "json.h"
 
 /* Where each kind keeps its pod template: the keys from the object's root

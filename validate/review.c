@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "engine.h"
+#include "field.h"
 #include "json.h"
 #include "pod.h"
 
