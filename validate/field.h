@@ -1,10 +1,12 @@
 /* field.h - reading a member of a cJSON object the way the API server's
- * decoder reads a field: JSON null is the same as an absent field, a field
- * of the wrong type is an error, and so is a key given twice (cJSON keeps
- * both; Go would keep the last, so the two readers could disagree). Every
- * error is added to a report as an `unreadable` violation with the field's
- * path, so the object is denied, never read differently from how the
- * cluster reads it. */
+ * decoder reads a field: JSON null is the same as an absent field, and a
+ * field of the wrong type is an error, added to a report as an
+ * `unreadable` violation with the field's path, so the object is denied,
+ * never read differently from how the cluster reads it.
+ *
+ * The trees read here hold no key twice: sg_json_parse (unique_keys) and
+ * the manifest reader refuse one, and patches replace a member rather than
+ * add a second. */
 #ifndef SG_FIELD_H
 #define SG_FIELD_H
 
@@ -23,7 +25,7 @@ enum sg_json_type {
 enum sg_json_got {
     SG_GOT_ABSENT, /* missing or null */
     SG_GOT_OK,     /* present with the right type: *out is set */
-    SG_GOT_BAD,    /* wrong type or duplicate key: reported as unreadable */
+    SG_GOT_BAD,    /* wrong type: reported as unreadable */
 };
 
 /* Looks up `key` in `obj` (an object) and checks its type. On SG_GOT_BAD
