@@ -375,7 +375,8 @@ static void strict_container(struct strict *s, bool object)
         break;
     }
 out:
-    qsort(keys, n, sizeof(*keys), key_order);
+    if (n > 1)
+        qsort(keys, n, sizeof(*keys), key_order);
     for (size_t i = 1; i < n; i++)
         s->dup |= key_order(&keys[i - 1], &keys[i]) == 0;
     for (size_t i = 0; i < n; i++)
