@@ -214,10 +214,17 @@ static bool read_hex4(const unsigned char *p, unsigned *v)
     return true;
 }
 
-/* Scans the string whose opening quote is at p, the last token counted;
- * returns the byte after its closing quote, or NULL. */
+/* The escapes of one character after a backslash, but \u. */
+static const bool simple_escape[256] = {
+    ['"'] = true, ['\\'] = true, ['/'] = true, ['b'] = true,
+    ['f'] = true, ['n'] = true,  ['r'] = true, ['t'] = true,
+};
+
+/* Scans the string whose opening quote is at p, the `token`-th string or
+ * number; returns the byte after its closing quote, or NULL. */
 static const unsigned char *string_end(struct scan *s, const unsigned char *text,
-                                       const unsigned char *p, const unsigned char *end)
+                                       const unsigned char *p, const unsigned char *end,
+                                       size_t token)
 {
     for (p++;;) {
         unsigned v;
@@ -236,7 +243,7 @@ static const unsigned char *string_end(struct scan *s, const unsigned char *text
             continue;
         }
         /* A backslash. */
-        if (end - p >= 2 && p[1] != 'u' && p[1] != '\0' && strchr("\"\\/bfnrt", p[1]) != NULL) {
+        if (end - p >= 2 && simple_escape[p[1]]) {
             p += 2;
             continue;
         }
@@ -246,9 +253,8 @@ static const unsigned char *string_end(struct scan *s, const unsigned char *text
             if (s->nul_fails)
                 return fail(s, text, p, SG_ERR_INVALID,
                             "a \\u0000 (NUL) inside a string, which seccomp-guard does not read");
-            if (s->n_nul < SG_JSON_NUL_NAMED &&
-                (s->n_nul == 0 || s->nul[s->n_nul - 1] != s->tokens - 1))
-                s->nul[s->n_nul++] = s->tokens - 1;
+            if (s->n_nul < SG_JSON_NUL_NAMED && (s->n_nul == 0 || s->nul[s->n_nul - 1] != token))
+                s->nul[s->n_nul++] = token;
         }
         p += 6;
     }
@@ -323,44 +329,46 @@ bad:
                 "without digits)");
 }
 
-/* Counts a string or number that starts at p; true when it is the one
- * s->stop names (s->at is then where it starts). */
-static inline bool count_token(struct scan *s, const unsigned char *text, const unsigned char *p)
-{
-    if (s->tokens == s->stop) {
-        s->at = (size_t)(p - text);
-        return true;
-    }
-    s->tokens++;
-    return false;
-}
-
 /* Scans one value at the start of text[0..len). Structure (commas,
  * colons, brackets that match, the words true, false and null) is left to
  * cJSON; the scan ends where the first value does, so a stream's next
- * document is scanned only when it is parsed. */
+ * document is scanned only when it is parsed. With s->stop, it stops at
+ * the start of that string or number instead (s->at). */
 static void scan_value(struct scan *s, const char *text, size_t len)
 {
     const unsigned char *const start = (const unsigned char *)text, *const end = start + len;
     const unsigned char *p = start;
-    size_t depth = 0;
+    size_t depth = 0, tokens = 0;
+    const char *why;
 
-    do {
-        /* The API server sends compact JSON: one compare rules out space. */
-        while (p < end && *p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-            p++;
+    for (;;) {
         if (p == end) {
-            fail(s, start, p, SG_ERR_INVALID,
-                 depth > 0 || p > start ? "the text ends before the value does"
-                                        : "the text ends where a value should be");
-            return;
+            why = depth > 0 || p > start ? "the text ends before the value does"
+                                         : "the text ends where a value should be";
+            goto invalid;
         }
         switch (*p) {
+        case ' ':
+        case '\n':
+        case '\r':
+        case '\t':
+            p++;
+            continue;
+        case '"':
+            if (tokens == s->stop)
+                goto stop;
+            p = string_end(s, start, p, end, tokens++);
+            if (p == NULL)
+                goto out;
+            /* A key's colon or a value's comma, without a turn of the loop. */
+            if (p < end && (*p == ':' || *p == ','))
+                p++;
+            break;
         case '{':
         case '[':
             if (depth == SG_JSON_MAX_DEPTH) {
                 fail(s, start, p, SG_ERR_LIMIT, "nested too deep");
-                return;
+                goto out;
             }
             depth++;
             p++;
@@ -368,21 +376,18 @@ static void scan_value(struct scan *s, const char *text, size_t len)
         case '}':
         case ']':
             if (depth == 0) {
-                fail(s, start, p, SG_ERR_INVALID, "not a JSON value");
-                return;
+                why = "not a JSON value";
+                goto invalid;
             }
             depth--;
             p++;
+            if (p < end && *p == ',')
+                p++;
             break;
         case ',':
         case ':':
             p++;
             continue;
-        case '"':
-            if (count_token(s, start, p))
-                return;
-            p = string_end(s, start, p, end);
-            break;
         case 't':
         case 'f':
         case 'n':
@@ -392,18 +397,27 @@ static void scan_value(struct scan *s, const char *text, size_t len)
             break;
         default:
             if (*p != '-' && !is_digit(*p)) {
-                fail(s, start, p, SG_ERR_INVALID,
-                     *p < ' ' ? "a control character outside a string" : "not a JSON value");
-                return;
+                why = *p < ' ' ? "a control character outside a string" : "not a JSON value";
+                goto invalid;
             }
-            if (count_token(s, start, p))
-                return;
+            if (tokens == s->stop)
+                goto stop;
+            tokens++;
             p = number_end(s, start, p, end);
+            if (p == NULL)
+                goto out;
             break;
         }
-        if (p == NULL)
-            return;
-    } while (depth > 0);
+        if (depth == 0)
+            goto out;
+    }
+stop:
+    s->at = (size_t)(p - start);
+    goto out;
+invalid:
+    fail(s, start, p, SG_ERR_INVALID, why);
+out:
+    s->tokens = tokens;
 }
 
 /* What cJSON refused at `at`, once the scan has passed the text: the
@@ -548,13 +562,22 @@ static void repeated(struct walk *w, struct frame *f, cJSON *m, size_t index)
     f->index = 0;
 }
 
+/* Eight bytes a step: managedFields keys are long and alike at the start
+ * (k:{"name":"...). */
 static uint64_t key_hash(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    size_t len = strlen(s);
+    uint64_t h = len * 0x9E3779B97F4A7C15u, w;
 
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-    return h;
+    for (; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15u;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    return h ^ h >> 33;
 }
 
 /* Keys given twice in a long object, through a hash table, so that an
