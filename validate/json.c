@@ -446,6 +446,13 @@ struct frame {
     const cJSON *repeat; /* the first member whose key an earlier one has */
 };
 
+struct member {
+    const char *key;
+    size_t index; /* its place in the object */
+    cJSON *item;
+    bool repeat; /* its key stands earlier in the object */
+};
+
 struct walk {
     const struct sg_json_options *opt;
     const struct scan *scan;
@@ -454,8 +461,8 @@ struct walk {
     size_t nul_at;   /* the token of scan->nul[next_nul], or SIZE_MAX */
     struct frame *stack;
     size_t depth;
-    uintptr_t *table; /* keys of a long object; the low bit: reported */
-    size_t table_size;
+    void *scratch; /* a long object's keys: a hash table, or members to sort */
+    size_t scratch_size;
     /* Without findings, the first problem: */
     int rc;
     const char *why;
@@ -562,6 +569,32 @@ static void repeated(struct walk *w, struct frame *f, cJSON *m, size_t index)
     f->index = 0;
 }
 
+static int by_key_then_place(const void *a, const void *b)
+{
+    const struct member *x = a, *y = b;
+    int d = strcmp(x->key, y->key);
+
+    return d != 0 ? d : (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_place(const void *a, const void *b)
+{
+    const struct member *x = a, *y = b;
+
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* `size` bytes the walk keeps for long objects, or NULL. */
+static void *scratch(struct walk *w, size_t size)
+{
+    if (size > w->scratch_size) {
+        free(w->scratch);
+        w->scratch = malloc(size);
+        w->scratch_size = w->scratch == NULL ? 0 : size;
+    }
+    return w->scratch;
+}
+
 /* Eight bytes a step: managedFields keys are long and alike at the start
  * (k:{"name":"...). */
 static uint64_t key_hash(const char *s)
@@ -576,43 +609,68 @@ static uint64_t key_hash(const char *s)
     }
     w = 0;
     memcpy(&w, s, len);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    h ^= w; /* then MurmurHash3's finaliser: every bit of h moves the low ones */
+    h = (h ^ h >> 33) * 0xFF51AFD7ED558CCDu;
+    h = (h ^ h >> 33) * 0xC4CEB9FE1A85EC53u;
     return h ^ h >> 33;
 }
 
-/* Keys given twice in a long object, through a hash table, so that an
- * object of n keys costs n look-ups, not n^2/2 compares. */
-static bool repeats_hashed(struct walk *w, struct frame *f, size_t n)
+/* Keys given twice in a long object. Its members are listed in order, and
+ * a hash table finds each key's second place in about n look-ups; should
+ * the look-ups grow long (keys made to collide), a sort settles it in
+ * n log n compares whatever the keys are. Repeats are reported in the
+ * object's order, a key given three times once. A body has far fewer than
+ * 2^31 members, so a slot holds a member's place + 1 and a flag. */
+static bool repeats_long(struct walk *w, struct frame *f, size_t n)
 {
-    size_t size = 64, index = 0;
+    const uint32_t seen_twice = UINT32_C(1) << 31;
+    size_t size = 64, budget = 4 * n + 64, index = 0, repeats = 0;
+    struct member *all;
+    uint32_t *table;
 
     while (size < 2 * n)
         size *= 2;
-    if (size > w->table_size) {
-        free(w->table);
-        w->table = malloc(size * sizeof(*w->table));
-        w->table_size = w->table == NULL ? 0 : size;
-        if (w->table == NULL)
-            return out_of_memory(w);
-    }
-    memset(w->table, 0, size * sizeof(*w->table));
-    for (cJSON *m = f->node->child; m != NULL; m = m->next, index++) {
-        size_t slot = (size_t)key_hash(m->string) & (size - 1);
-        for (;; slot = (slot + 1) & (size - 1)) {
-            const cJSON *first = (const cJSON *)(w->table[slot] & ~(uintptr_t)1);
-            if (first == NULL) {
-                w->table[slot] = (uintptr_t)m;
+    all = scratch(w, n * sizeof(*all) + size * sizeof(*table));
+    if (all == NULL)
+        return out_of_memory(w);
+    table = (uint32_t *)(void *)(all + n);
+    memset(table, 0, size * sizeof(*table));
+    for (cJSON *m = f->node->child; m != NULL; m = m->next, index++)
+        all[index] = (struct member){.key = m->string, .index = index, .item = m, .repeat = false};
+    for (size_t i = 0; i < n; i++) {
+        size_t slot = (size_t)key_hash(all[i].key) & (size - 1);
+        for (; table[slot] != 0; slot = (slot + 1) & (size - 1)) {
+            if (budget-- == 0)
+                goto sort;
+            if (strcmp(all[(table[slot] & ~seen_twice) - 1].key, all[i].key) == 0)
                 break;
-            }
-            if (strcmp(first->string, m->string) != 0)
-                continue;
-            /* A key given three times is reported once. */
-            if ((w->table[slot] & 1) == 0)
-                repeated(w, f, m, index);
-            w->table[slot] |= 1;
-            break;
         }
+        if (table[slot] == 0) {
+            table[slot] = (uint32_t)i + 1;
+            continue;
+        }
+        all[i].repeat = (table[slot] & seen_twice) == 0;
+        table[slot] |= seen_twice;
     }
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].repeat)
+            repeated(w, f, all[i].item, all[i].index);
+    }
+    return true;
+sort:
+    qsort(all, n, sizeof(*all), by_key_then_place);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(all[i - 1].key, all[i].key) == 0 &&
+            (i == 1 || strcmp(all[i - 2].key, all[i].key) != 0))
+            all[i].repeat = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].repeat)
+            all[repeats++] = all[i];
+    }
+    qsort(all, repeats, sizeof(*all), by_place);
+    for (size_t i = 0; i < repeats; i++)
+        repeated(w, f, all[i].item, all[i].index);
     return true;
 }
 
@@ -630,7 +688,7 @@ static bool enter_object(struct walk *w, struct frame *f)
     if (!w->opt->unique_keys)
         return true;
     if (n > SMALL_OBJECT)
-        return repeats_hashed(w, f, n);
+        return repeats_long(w, f, n);
     /* Most objects are small and hold no key twice: a bit for each key's
      * first two bytes, and keys compared only when their bit was taken. */
     for (cJSON *m = f->node->child; m != NULL; m = m->next, index++) {
@@ -757,11 +815,11 @@ int sg_json_parse(const char *text, size_t len, const struct sg_json_options *op
     w.nul_at = s.n_nul > 0 ? s.nul[0] : SIZE_MAX;
     w.stack = stack;
     w.depth = 0;
-    w.table = NULL;
-    w.table_size = 0;
+    w.scratch = NULL;
+    w.scratch_size = 0;
     w.rc = 0;
     walk_tree(&w, root);
-    free(w.table);
+    free(w.scratch);
     if (w.rc != 0) {
         rc = w.rc;
         reason = w.why;

@@ -253,6 +253,67 @@ static void keys_given_twice(void **state)
     free(big);
 }
 
+/* json.c's key_hash, copied: keys made to collide in its table. Should
+ * json.c's change, these keys would stop colliding and this test would go
+ * through the table instead of the sort (and still pass): change both. */
+static uint64_t key_hash(const char *s)
+{
+    size_t len = strlen(s);
+    uint64_t h = len * 0x9E3779B97F4A7C15u, w;
+
+    for (; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15u;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, s, len);
+    h ^= w; /* then MurmurHash3's finaliser: every bit of h moves the low ones */
+    h = (h ^ h >> 33) * 0xFF51AFD7ED558CCDu;
+    h = (h ^ h >> 33) * 0xC4CEB9FE1A85EC53u;
+    return h ^ h >> 33;
+}
+
+/* Keys that all land in one slot of a long object's hash table make the
+ * look-ups long: the sort settles it, with the same findings and offset. */
+static void colliding_keys_are_sorted(void **state)
+{
+    struct sg_report findings;
+    struct sg_json_options found = {.unique_keys = true, .findings = &findings};
+    struct sg_json_options unique = {.unique_keys = true};
+    char text[4096], key[16];
+    size_t n = 0, count = 0, second = 0;
+    int rc;
+    cJSON *v;
+    (void)state;
+
+    n += (size_t)snprintf(text, sizeof(text), "{\"x\":{");
+    for (unsigned i = 0; count < 40; i++) {
+        snprintf(key, sizeof(key), "c%u", i);
+        if ((key_hash(key) & 127) != 0) /* 40 keys: a table of 128 slots */
+            continue;
+        if (count == 30)
+            second = n;
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "\"%s\":%zu,",
+                              count == 30   ? "dup"
+                              : count == 10 ? "dup"
+                                            : key,
+                              count);
+        count++;
+    }
+    text[n - 1] = '}';
+    text[n++] = '}';
+    text[n] = '\0';
+    sg_report_init(&findings);
+    v = parse_with(text, n, &found, &rc, NULL, NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(findings.n, 1);
+    assert_string_equal(findings.items[0].path, "x.dup");
+    cJSON_Delete(v);
+    sg_report_release(&findings);
+    refused_at(text, n, &unique, SG_ERR_INVALID, (long)second, "given twice");
+}
+
 static void exact_integers(void **state)
 {
     struct sg_json_options exact = {.exact_integers = true};
@@ -429,6 +490,7 @@ int main(void)
         cmocka_unit_test(where_cjson_and_go_differ),
         cmocka_unit_test(nul_escapes_are_refused),
         cmocka_unit_test(keys_given_twice),
+        cmocka_unit_test(colliding_keys_are_sorted),
         cmocka_unit_test(exact_integers),
         cmocka_unit_test(depth_is_bounded),
         cmocka_unit_test(values_in_a_stream),
