@@ -253,8 +253,8 @@ static void keys_given_twice(void **state)
     free(big);
 }
 
-/* json.c's key_hash, copied: keys made to collide in its table. Should
- * json.c's change, these keys would stop colliding and this test would go
+/* tree.c's key_hash, copied: keys made to collide in its table. Should
+ * tree.c's change, these keys would stop colliding and this test would go
  * through the table instead of the sort (and still pass): change both. */
 static uint64_t key_hash(const char *s)
 {
