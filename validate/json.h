@@ -12,7 +12,8 @@
  *   - a number of more than SG_JSON_NUMBER_MAX characters: Go reads it,
  *     cJSON would read it short, so it is refused;
  *   - \u0000: Go reads a NUL, cJSON ends the string there: refused;
- *   - a key given twice: Go keeps the last, cJSON keeps both: refused;
+ *   - a key given twice: Go keeps the last, cJSON keeps both: refused
+ *     with unique_keys (every caller asks for it);
  *   - cJSON cannot tell running out of memory from bad JSON: both are
  *     SG_ERR_INVALID.
  * Everything else (leading zeros, control characters, bad escapes, a byte
@@ -40,7 +41,8 @@
  * there may be more, and the parse still refuses them. */
 #define SG_JSON_NUL_NAMED 16
 
-/* How sg_json_parse reads. Zeroes: refuse the first problem. */
+/* How sg_json_parse reads. Zeroes: keys given twice are kept (both),
+ * integers are read rounded, and the first problem fails the parse. */
 struct sg_json_options {
     bool unique_keys;    /* a key given twice in one object is refused */
     bool exact_integers; /* an integer beyond 2^53 (as written) is refused */
