@@ -41,7 +41,8 @@ static const char policy_yaml[] =
     "      defaultDrop: [NET_RAW, SYS_ADMIN, ALL]\n"
     "  - match: {namespaces: [\"open-*\"], groups: [\"team-*\"]}\n"
     "    seccomp: {defaultProfile: {type: None}}\n"
-    "    capabilities: {defaultDrop: []}\n";
+    "    capabilities: {defaultDrop: []}\n"
+    "base: default\n";
 
 void fuzz_fail(const char *fmt, ...)
 {

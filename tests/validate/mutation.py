@@ -292,7 +292,8 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     with open(MUTATE_POLICY, "w") as f:
         f.write("seccomp: {defaultProfile: {type: RuntimeDefault}}\n"
-                "capabilities: {defaultDrop: [ALL]}\n")
+                "capabilities: {defaultDrop: [ALL]}\n"
+                "base: default\n")
     check_objects([("Pod", pod, "CREATE") for _, pod in fixture_pods()])
     templates = generated_templates()
     items = []
