@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Records what kubectl sends for every file in shapes/ as
 answers/<file>.json, for compare.py to check `seccomp-guard check` against
-on machines without kubectl (Debian 12's own kubectl, kubernetes-client, is
-v1.20). Other kubectl binaries given after the first are compared with it
+on machines without kubectl. Debian 12 has no kubectl package of its own
+generation: its kubernetes-client is kubectl v1.20, whose kustomize cannot
+build manifests/ (tests/deploy would fail with it), so the project does not
+install it; kubectl comes with the machine, where it does. Other kubectl
+binaries given after the first are compared with it
 and every difference printed: the shapes where versions differ are the ones
 `check` must refuse.
 
