@@ -185,9 +185,10 @@ static bool path_ok(const char *path)
     }
 }
 
-/* splitDockerDomain: the registry a written name means, and the path. */
-static void split_domain(const char *name, char *domain, size_t cap, const char **path,
-                         bool *official)
+/* splitDockerDomain: the registry a written name means (a pointer and
+ * length into `name`, or the default), and the path. */
+static void split_domain(const char *name, const char **domain, size_t *domain_len,
+                         const char **path, bool *official)
 {
     const char *slash = strchr(name, '/');
     size_t n = slash != NULL ? (size_t)(slash - name) : 0;
@@ -195,36 +196,47 @@ static void split_domain(const char *name, char *domain, size_t cap, const char 
 
     for (size_t i = 0; i < n; i++)
         lower = lower && !(name[i] >= 'A' && name[i] <= 'Z');
-    *official = false;
     if (slash == NULL || (memchr(name, '.', n) == NULL && memchr(name, ':', n) == NULL &&
                           !(n == 9 && strncmp(name, "localhost", 9) == 0) && lower)) {
-        snprintf(domain, cap, "%s", DEFAULT_DOMAIN);
+        *domain = DEFAULT_DOMAIN;
+        *domain_len = strlen(DEFAULT_DOMAIN);
         *path = name;
     } else {
-        snprintf(domain, cap, "%.*s", (int)(n < cap ? n : cap - 1), name);
+        *domain = name;
+        *domain_len = n;
         *path = slash + 1;
-        if (strcmp(domain, LEGACY_DOMAIN) == 0)
-            snprintf(domain, cap, "%s", DEFAULT_DOMAIN);
+        if (n == strlen(LEGACY_DOMAIN) && strncmp(name, LEGACY_DOMAIN, n) == 0) {
+            *domain = DEFAULT_DOMAIN;
+            *domain_len = strlen(DEFAULT_DOMAIN);
+        }
     }
-    *official = strcmp(domain, DEFAULT_DOMAIN) == 0 && strchr(*path, '/') == NULL;
+    *official = *domain_len == strlen(DEFAULT_DOMAIN) &&
+                strncmp(*domain, DEFAULT_DOMAIN, *domain_len) == 0 && strchr(*path, '/') == NULL;
 }
 
-/* Writes domain/[library/]path into out; false when it does not fit or
- * the runtime would refuse it. */
-static bool normal_name(const char *name, char *out, size_t cap)
+/* Writes domain/[library/]path into out (SG_IMAGE_NAME_MAX + 1 bytes);
+ * false when it is too long or the runtime would refuse it. */
+static bool normal_name(const char *name, char *out)
 {
-    char domain[SG_IMAGE_NAME_MAX + 1];
-    const char *path;
+    const char *domain, *path;
+    size_t domain_len, path_len, o;
     bool official;
-    int n;
 
-    if (strlen(name) > SG_IMAGE_NAME_MAX)
+    split_domain(name, &domain, &domain_len, &path, &official);
+    path_len = strlen(path);
+    if (!domain_ok(domain, domain_len) || !path_ok(path))
         return false;
-    split_domain(name, domain, sizeof(domain), &path, &official);
-    if (!domain_ok(domain, strlen(domain)) || !path_ok(path))
+    if (domain_len + 1 + (official ? strlen(OFFICIAL_REPO) : 0) + path_len > SG_IMAGE_NAME_MAX)
         return false;
-    n = snprintf(out, cap, "%s/%s%s", domain, official ? OFFICIAL_REPO : "", path);
-    return n > 0 && (size_t)n <= SG_IMAGE_NAME_MAX && (size_t)n < cap;
+    memcpy(out, domain, domain_len);
+    o = domain_len;
+    out[o++] = '/';
+    if (official) {
+        memcpy(out + o, OFFICIAL_REPO, strlen(OFFICIAL_REPO));
+        o += strlen(OFFICIAL_REPO);
+    }
+    memcpy(out + o, path, path_len + 1);
+    return true;
 }
 
 bool sg_image_parse(const char *ref, struct sg_image_ref *out)
@@ -241,7 +253,7 @@ bool sg_image_parse(const char *ref, struct sg_image_ref *out)
     if ((out->tag[0] != '\0' && !tag_ok(out->tag)) ||
         (out->digest[0] != '\0' && !digest_ok(out->digest)))
         goto refused;
-    if (!normal_name(name, out->name, sizeof(out->name)))
+    if (!normal_name(name, out->name))
         goto refused;
     if (out->tag[0] == '\0' && out->digest[0] == '\0')
         memcpy(out->tag, "latest", sizeof("latest")); /* TagNameOnly */
@@ -274,7 +286,7 @@ const char *sg_image_pattern_parse(const char *text, struct sg_image_pattern *ou
     }
     if (strpbrk(out->name, "*?[") != NULL)
         return "has a wildcard in the registry or repository: name them exactly";
-    if (!normal_name(out->name, normal, sizeof(normal)))
+    if (!normal_name(out->name, normal))
         return "is not an image name the runtime accepts (lower-case repository, a "
                "registry host[:port])";
     if (strcmp(normal, out->name) != 0) {

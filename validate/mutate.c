@@ -216,6 +216,7 @@ static int plan_drop(const struct sg_pod *pod, const struct sg_container *c,
 {
     static const char *const keys[] = {"securityContext", "capabilities", "drop"};
     struct sg_effective ceff;
+    const struct sg_effective *own;
     char pointer[SG_POINTER_MAX];
     char index[32];
     uint64_t adds, required, present = 0;
@@ -231,9 +232,9 @@ static int plan_drop(const struct sg_pod *pod, const struct sg_container *c,
     if (adds & SG_CAP_ALL_BIT)
         return 0;
     /* An image exemption that lifts the rule lifts the injection too. */
-    sg_policy_for_container(eff, c->name, c->image, &ceff);
+    own = sg_policy_for_container(eff, c->name, c->image, &ceff) ? &ceff : eff;
     required =
-        ceff.action[SG_RULE_CAP_REQUIRED_DROP] == SG_ACTION_ALLOW ? 0 : eff->required_drop & ~adds;
+        own->action[SG_RULE_CAP_REQUIRED_DROP] == SG_ACTION_ALLOW ? 0 : eff->required_drop & ~adds;
     if (c->drop != NULL)
         return plan_required(pod, c, required, out);
     list = cJSON_CreateArray();

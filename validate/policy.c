@@ -314,7 +314,7 @@ bool sg_policy_for_container(const struct sg_effective *eff, const char *name, c
     struct sg_image_ref ref;
     bool lifted = false;
 
-    *out = *eff;
+    /* Most policies have no image exemptions: *out is left alone then. */
     if (p == NULL || p->n_images == 0 || image == NULL || !sg_image_parse(image, &ref))
         return false;
     for (size_t i = 0; i < p->n_images; i++) {
@@ -322,6 +322,8 @@ bool sg_policy_for_container(const struct sg_effective *eff, const char *name, c
         if (!sg_image_matches(&x->pattern, &ref) || !glob_any_or_none(&x->containers, name) ||
             !glob_any_or_none(&x->namespaces, eff->namespace))
             continue;
+        if (!lifted)
+            *out = *eff;
         for (int r = 0; r < SG_RULE_CONFIGURABLE; r++) {
             if (x->lifted & (UINT32_C(1) << r))
                 out->action[r] = SG_ACTION_ALLOW;

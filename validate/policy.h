@@ -106,9 +106,10 @@ enum sg_exemption sg_policy_resolve(const struct sg_policy *policy,
 
 /* The rules for one container: `eff` with what the policy's image
  * exemptions lift for a container of that name and image (the image
- * normalised as the runtime does) in eff's namespace. Returns true when an
- * exemption applied. Never for pod-level settings: callers judge those
- * with `eff` itself. */
+ * normalised as the runtime does) in eff's namespace. Returns true, with
+ * *out filled, when an exemption applied; false, *out untouched, when the
+ * container's rules are `eff` itself. Never for pod-level settings:
+ * callers judge those with `eff`. */
 bool sg_policy_for_container(const struct sg_effective *eff, const char *name, const char *image,
                              struct sg_effective *out);
 

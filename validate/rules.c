@@ -440,12 +440,14 @@ static uint64_t resolved(const cJSON *list)
  * its lists say. */
 static void judge_required_drop(struct judge *j, const struct sg_container *c, const char *subject)
 {
-    uint64_t added = resolved(c->add), dropped = resolved(c->drop), kept;
     enum sg_action action = j->eff->action[SG_RULE_CAP_REQUIRED_DROP];
+    uint64_t added, dropped, kept;
     char brief[160];
 
     if (j->eff->required_drop == 0 || action == SG_ACTION_ALLOW || j->pod->windows)
         return;
+    added = resolved(c->add);
+    dropped = resolved(c->drop);
     kept = j->eff->required_drop & ~dropped;
     if (dropped & SG_CAP_ALL_BIT)
         kept &= added;
@@ -537,8 +539,7 @@ void sg_rules_judge(const struct sg_pod *pod, const struct sg_effective *eff,
         const struct sg_container *c = &pod->containers[i];
         /* An image exemption lifts rules for this container alone; the
          * pod-level settings above stay judged by the pod's rules. */
-        sg_policy_for_container(eff, c->name, c->image, &ceff);
-        j.eff = &ceff;
+        j.eff = sg_policy_for_container(eff, c->name, c->image, &ceff) ? &ceff : eff;
         who(subject, sizeof(subject), c, NAME_BRIEF);
         container_path(&j, c);
         if (c->sc != NULL) {
