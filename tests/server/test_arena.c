@@ -111,7 +111,7 @@ static void test_review_inside_gives_the_same_bytes(void **state)
     size_t in_len, out_len;
     (void)state;
 
-    assert_int_equal(sg_policy_parse("p", "", 0, &policy, &err), 0);
+    assert_int_equal(sg_policy_parse("p", "base: default\n", 14, &policy, &err), 0);
     assert_int_equal(sg_review(policy, SG_REVIEW_VALIDATE, body, sizeof(body) - 1, &out, &err), 0);
     sg_arena_begin();
     assert_int_equal(sg_review(policy, SG_REVIEW_VALIDATE, body, sizeof(body) - 1, &in, &err), 0);
