@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "capability.h"
-#include "json.h"
+#include "field.h"
 
 #define QUOTE_MAX  64 /* bytes of an untrusted value shown in a message */
 #define NAME_BRIEF 40 /* bytes of a container name shown in a warning */
