@@ -3,8 +3,9 @@
 # script the README and CI use; the runtime stage installs the libraries the
 # binary links and collects them; the final stage holds the binary, those
 # libraries, the dynamic loader and the Debian licence files, nothing else,
-# and runs as a numeric non-root user. scripts/image builds and smoke-tests
-# it without a Docker engine (buildah, podman, runc).
+# and runs as a numeric non-root user. scripts/image builds it without a
+# Docker engine (buildah); tests/deploy/image_contents.sh and
+# image_smoke.sh check and run it (podman, runc).
 #
 #   docker build -t seccomp-guard:0.1.0 .      (or: buildah bud, podman build)
 
@@ -27,8 +28,8 @@ RUN ./scripts/build -DSG_BUILD_TESTS=OFF \
 
 # The packages of the shared libraries the binary links (libc6 is in the
 # base), installed where ldd can find them; apt brings what those need.
-# scripts/image checks this list against the binary's NEEDED entries:
-# nothing missing, nothing extra.
+# tests/deploy/image_contents.sh checks this list against the binary's
+# NEEDED entries: nothing missing, nothing extra.
 FROM debian:bookworm-slim AS runtime
 LABEL org.opencontainers.image.title="seccomp-guard"
 ARG RUNTIME_PACKAGES="libcjson1 libyaml-0-2 libssl3 libseccomp2"

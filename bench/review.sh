@@ -1,12 +1,15 @@
 #!/bin/sh
 # The engine's cost against cJSON alone on the same AdmissionReview, two ways:
 # CPU time (medians over interleaved rounds; noisy on a shared machine) and
-# valgrind's instruction counts (repeatable). Not a test: figures to read.
+# valgrind's instruction counts (repeatable). Without REVIEW_JSON it also
+# times a 1 MiB review (bench/big_review.py: a pod with a large
+# managedFields). Not a test: figures to read.
 #   bench/review.sh [POLICY] [REVIEW_JSON]
 set -eu
 cd "$(dirname "$0")/.."
 policy=${1:-manifests/policies/restricted.yaml}
 body=${2:-bench/data/pod-review.json}
+big=build/bench/pod-review-1mib.json
 ./scripts/build >/dev/null
 cmake --build build --target review_bench >/dev/null
 echo "== CPU time =="
@@ -24,4 +27,9 @@ if command -v valgrind >/dev/null 2>&1; then
     rm -f "$out"
 else
     echo "(apt-get install valgrind for instruction counts)"
+fi
+if [ $# -lt 2 ]; then
+    [ -f "$big" ] || python3 bench/big_review.py "$big" >/dev/null
+    echo "== CPU time, 1 MiB review ($big) =="
+    ./build/bench/review_bench "$policy" "$big" 7 20 | tail -1
 fi

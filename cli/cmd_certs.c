@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "certs.h"
+#include "pem.h"
 #include "commands.h"
 
 enum opt_id {
@@ -57,8 +58,8 @@ static const struct option_spec {
 
 struct certs_args {
     struct sg_certs_opts opts;
-    const char *dns[SG_CERTS_EXTRA_NAMES_MAX];
-    const char *ips[SG_CERTS_EXTRA_NAMES_MAX];
+    const char *dns[SG_SAN_EXTRA_MAX];
+    const char *ips[SG_SAN_EXTRA_MAX];
     bool rsa_bits_given;
     bool help;
 };
@@ -119,11 +120,11 @@ static int apply(struct certs_args *a, const struct option_spec *o, const char *
     switch (o->id) {
     case OPT_SERVICE:
     case OPT_NAMESPACE:
-        if (!sg_certs_is_dns_label(value))
+        if (!sg_san_is_dns_label(value))
             return bad_usage("%s '%s' is not a DNS-1123 label (lower-case letters, digits and "
                              "'-', starting and ending with a letter or digit, at most %d "
                              "characters)",
-                             o->name, value, SG_CERTS_DNS_LABEL_MAX);
+                             o->name, value, SG_SAN_DNS_LABEL_MAX);
         if (o->id == OPT_SERVICE)
             opts->service = value;
         else
@@ -135,28 +136,28 @@ static int apply(struct certs_args *a, const struct option_spec *o, const char *
         opts->out_dir = value;
         return 0;
     case OPT_DNS:
-        if (sg_certs_is_ip(value))
+        if (sg_san_is_ip(value))
             return bad_usage("%s '%s' is an IP address; give it with --ip", o->name, value);
-        if (!sg_certs_is_dns_name(value))
+        if (!sg_san_is_dns_name(value))
             return bad_usage("%s '%s' is not a DNS name (lower-case DNS-1123 labels joined by "
                              "'.', optionally starting with '*.')",
                              o->name, value);
-        if (opts->n_dns == SG_CERTS_EXTRA_NAMES_MAX)
-            return bad_usage("more than %d %s names", SG_CERTS_EXTRA_NAMES_MAX, o->name);
+        if (opts->n_dns == SG_SAN_EXTRA_MAX)
+            return bad_usage("more than %d %s names", SG_SAN_EXTRA_MAX, o->name);
         a->dns[opts->n_dns++] = value;
         return 0;
     case OPT_IP:
-        if (!sg_certs_is_ip(value))
+        if (!sg_san_is_ip(value))
             return bad_usage("%s '%s' is not an IPv4 or IPv6 address", o->name, value);
-        if (opts->n_ips == SG_CERTS_EXTRA_NAMES_MAX)
-            return bad_usage("more than %d %s addresses", SG_CERTS_EXTRA_NAMES_MAX, o->name);
+        if (opts->n_ips == SG_SAN_EXTRA_MAX)
+            return bad_usage("more than %d %s addresses", SG_SAN_EXTRA_MAX, o->name);
         a->ips[opts->n_ips++] = value;
         return 0;
     case OPT_KEY_TYPE:
         if (strcmp(value, "ecdsa") == 0)
-            opts->key_type = SG_CERTS_KEY_ECDSA;
+            opts->key_type = SG_MINT_KEY_ECDSA;
         else if (strcmp(value, "rsa") == 0)
-            opts->key_type = SG_CERTS_KEY_RSA;
+            opts->key_type = SG_MINT_KEY_RSA;
         else
             return bad_usage("%s '%s' is not 'ecdsa' or 'rsa'", o->name, value);
         return 0;
@@ -240,7 +241,7 @@ static int parse_args(int argc, char **argv, struct certs_args *a)
         return bad_usage("--namespace NS is required");
     if (a->opts.out_dir == NULL)
         return bad_usage("--out DIR is required");
-    if (a->rsa_bits_given && a->opts.key_type != SG_CERTS_KEY_RSA)
+    if (a->rsa_bits_given && a->opts.key_type != SG_MINT_KEY_RSA)
         return bad_usage("--rsa-bits needs --key-type rsa");
     if (a->opts.ca_cert_path != NULL && a->opts.ca_key_path == NULL)
         return bad_usage("--ca-cert needs --ca-key (the CA's private key)");
@@ -280,9 +281,9 @@ int sg_cmd_certs(int argc, char **argv)
     }
 
     dir = args.opts.out_dir;
-    sg_certs_format_time(res.ca_not_after, ca_until, sizeof(ca_until));
-    sg_certs_format_time(res.tls_not_after, tls_until, sizeof(tls_until));
-    if (args.opts.key_type == SG_CERTS_KEY_RSA)
+    sg_pem_format_time(res.ca_not_after, ca_until, sizeof(ca_until));
+    sg_pem_format_time(res.tls_not_after, tls_until, sizeof(tls_until));
+    if (args.opts.key_type == SG_MINT_KEY_RSA)
         snprintf(key_desc, sizeof(key_desc), "RSA %d-bit", args.opts.rsa_bits);
     else
         snprintf(key_desc, sizeof(key_desc), "ECDSA P-256");

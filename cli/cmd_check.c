@@ -12,12 +12,14 @@
 #include "engine.h"
 #include "input.h"
 #include "json.h"
+#include "kubelist.h"
 #include "manifest.h"
 #include "policy.h"
 
 #define MAX_DIR_DEPTH 32
 #define MAX_GROUPS    64
 #define OUTPUT_MAX    (256 * 1024 * 1024)
+#define NO_ITEM       ((size_t)-1) /* a document that is not a list */
 
 enum exit_status {
     EXIT_ALLOWED = 0,
@@ -51,7 +53,9 @@ static void usage(FILE *out)
                  "Judges Kubernetes manifests as the cluster would: mutation (the policy's\n"
                  "defaults injected), then validation. PATH is a YAML or JSON file (several\n"
                  "documents allowed), a folder (its .yaml, .yml and .json files, recursively) or\n"
-                 "- for standard input. Without --policy the built-in default policy is used.\n\n"
+                 "- for standard input. A document with items is a list, whatever its kind,\n"
+                 "and its items are judged as kubectl sends them. Without --policy the built-in\n"
+                 "default policy is used.\n\n"
                  "  --output text|json  one line per object (default), or a JSON array\n"
                  "  --mutate            print the objects as mutated (YAML) on stdout; verdicts\n"
                  "                      then go to stderr\n"
@@ -120,16 +124,21 @@ static void report_text(struct check *c, const char *where, const char *kind, co
         fprintf(out, "    ... and %zu more\n", oc->report.dropped);
 }
 
-static void report_json(struct check *c, const char *file, size_t doc, size_t line,
-                        const char *kind, const char *ns, const char *name, const char *verdict,
-                        const struct sg_outcome *oc, const char *injected, const char *error)
+static void report_json(struct check *c, const char *file, const struct sg_manifest_doc *d,
+                        size_t item, const char *kind, const char *ns, const char *name,
+                        const char *verdict, const struct sg_outcome *oc, const char *injected,
+                        const char *error)
 {
     struct sg_buf *b = &c->json;
 
     sg_buf_adds(b, c->results++ ? ",\n  {" : "\n  {");
     sg_buf_adds(b, "\"file\":");
     sg_json_write_string(b, file);
-    sg_buf_addf(b, ",\"document\":%zu,\"line\":%zu,\"kind\":", doc, line);
+    sg_buf_addf(b, ",\"document\":%zu,\"line\":%zu", d != NULL ? d->index : 0,
+                d != NULL ? d->line : 0);
+    if (item != NO_ITEM)
+        sg_buf_addf(b, ",\"item\":%zu", item);
+    sg_buf_adds(b, ",\"kind\":");
     sg_json_write_string(b, kind);
     sg_buf_adds(b, ",\"namespace\":");
     sg_json_write_string(b, ns);
@@ -180,8 +189,8 @@ static void print_mutated(struct check *c, const cJSON *object)
 }
 
 /* Judges one object: mutation, the patch applied, then validation. */
-static void check_object(struct check *c, const char *file, size_t doc, size_t line,
-                         const cJSON *object)
+static void check_object(struct check *c, const char *file, const struct sg_manifest_doc *d,
+                         size_t item, const cJSON *object)
 {
     const struct options *opt = c->opt;
     const char *kind = top_string(object, "kind");
@@ -202,7 +211,11 @@ static void check_object(struct check *c, const char *file, size_t doc, size_t l
         name = "";
     if (ns == NULL || ns[0] == '\0')
         ns = opt->namespace;
-    snprintf(where, sizeof(where), "%s: document %zu (line %zu)", file, doc, line);
+    if (item == NO_ITEM)
+        snprintf(where, sizeof(where), "%s: document %zu (line %zu)", file, d->index, d->line);
+    else
+        snprintf(where, sizeof(where), "%s: document %zu (line %zu) items[%zu]", file, d->index,
+                 d->line, item);
     api_group(top_string(object, "apiVersion"), group, sizeof(group));
     sg_buf_init(&injected, 4096);
     sg_error_clear(&err);
@@ -217,7 +230,7 @@ static void check_object(struct check *c, const char *file, size_t doc, size_t l
     };
     if (req.kind == SG_KIND_OTHER) {
         if (opt->json)
-            report_json(c, file, doc, line, kind, ns, name, "skipped", NULL, "", NULL);
+            report_json(c, file, d, item, kind, ns, name, "skipped", NULL, "", NULL);
         else
             report_text(c, where, kind[0] ? kind : "object", ns, name,
                         kind[0] ? "not judged (no pod template)"
@@ -268,7 +281,7 @@ static void check_object(struct check *c, const char *file, size_t doc, size_t l
     if (judged.verdict == SG_VERDICT_DENY)
         set_status(c, EXIT_DENIED);
     if (opt->json)
-        report_json(c, file, doc, line, kind, ns, name,
+        report_json(c, file, d, item, kind, ns, name,
                     judged.verdict == SG_VERDICT_DENY   ? "deny"
                     : judged.verdict == SG_VERDICT_WARN ? "warn"
                                                         : "allow",
@@ -282,26 +295,61 @@ static void check_object(struct check *c, const char *file, size_t doc, size_t l
     sg_buf_release(&injected);
 }
 
-/* kubectl expands `kind: List` (and any *List with items) into its items. */
-static void check_document(struct check *c, const char *file, const struct sg_manifest_doc *d)
-{
-    const char *kind = top_string(d->object, "kind");
-    size_t klen = strlen(kind);
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(d->object, "items");
+struct list_ctx {
+    struct check *c;
+    const char *file;
+    const struct sg_manifest_doc *d;
+};
 
-    if (klen >= 4 && strcmp(kind + klen - 4, "List") == 0 && cJSON_IsArray(items)) {
-        for (const cJSON *it = items->child; it != NULL; it = it->next) {
-            if (cJSON_IsObject(it)) {
-                check_object(c, file, d->index, d->line, it);
-            } else {
-                fprintf(stderr, "seccomp-guard check: %s: document %zu: a List item is %s\n", file,
-                        d->index, sg_json_type_name(it));
-                set_status(c, EXIT_BAD_INPUT);
-            }
-        }
+static void check_item(void *ctx, const struct sg_kubelist_item *item)
+{
+    struct list_ctx *l = ctx;
+    char where[128];
+
+    snprintf(where, sizeof(where), "items[%zu]", item->index);
+    if (item->object != NULL) {
+        check_object(l->c, l->file, l->d, item->index, item->object);
         return;
     }
-    check_object(c, file, d->index, d->line, d->object);
+    fprintf(stderr, "seccomp-guard check: %s: document %zu (line %zu): %s: %s\n", l->file,
+            l->d->index, l->d->line, where, item->why);
+    if (l->c->opt->json)
+        report_json(l->c, l->file, l->d, item->index, "", "", "", "error", NULL, "", item->why);
+    set_status(l->c, EXIT_BAD_INPUT);
+}
+
+/* A document is judged as what kubectl sends for it: itself, or the items
+ * of a list (see kubelist.h). */
+static void check_document(struct check *c, const char *file, const struct sg_manifest_doc *d)
+{
+    struct list_ctx l = {c, file, d};
+    struct sg_error err;
+    bool is_list = false;
+
+    sg_error_clear(&err);
+    if (sg_kubelist_read(d->object, check_item, &l, &is_list, &err) < 0) {
+        fprintf(stderr, "seccomp-guard check: %s: document %zu (line %zu): %s\n", file, d->index,
+                d->line, err.msg);
+        if (c->opt->json)
+            report_json(c, file, d, NO_ITEM, "", "", "", "error", NULL, "", err.msg);
+        set_status(c, EXIT_BAD_INPUT);
+        return;
+    }
+    if (!is_list) {
+        check_object(c, file, d, NO_ITEM, d->object);
+        return;
+    }
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d->object, "items")) == 0) {
+        /* kubectl sends nothing for an empty list: say so, judge nothing. */
+        if (c->opt->json)
+            report_json(c, file, d, NO_ITEM, top_string(d->object, "kind"), "", "", "skipped", NULL,
+                        "", NULL);
+        else
+            fprintf(verdict_stream(c),
+                    "%s: document %zu (line %zu): %s: empty (kubectl sends "
+                    "nothing)\n",
+                    file, d->index, d->line, top_string(d->object, "kind"));
+    }
 }
 
 static void check_file(struct check *c, const char *path)
@@ -324,7 +372,7 @@ static void check_file(struct check *c, const char *path)
     if (rc < 0) {
         fprintf(stderr, "seccomp-guard check: %s\n", err.msg);
         if (c->opt->json)
-            report_json(c, shown, 0, 0, "", "", "", "error", NULL, "", err.msg);
+            report_json(c, shown, NULL, NO_ITEM, "", "", "", "error", NULL, "", err.msg);
         set_status(c, EXIT_BAD_INPUT);
     }
     sg_manifest_release(&m);

@@ -1,6 +1,6 @@
 /* cmd_policy.c - `seccomp-guard policy [FILE]`: checks a policy file and
- * prints it with every default filled in (the built-in default without a
- * file). Exit 0 valid, 2 invalid. */
+ * prints it with every key spelt out, base last (the built-in policy, base:
+ * default, without a file). Exit 0 valid, 2 invalid. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,9 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: seccomp-guard policy [FILE|-]\n\n"
                  "Checks a policy file and prints it with every default filled in.\n"
-                 "Without FILE, prints the built-in default policy (what an empty file means).\n"
+                 "Without FILE, prints the built-in policy (base: default). A policy ends with\n"
+                 "base: baseline|restricted|default, the level every key it omits comes from;\n"
+                 "an empty file, or one cut short before its base, is refused.\n"
                  "Exit status: 0 valid, 2 invalid (the error names file, line and column).\n");
 }
 

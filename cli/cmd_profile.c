@@ -3,18 +3,17 @@
  * run runs a command under one, record writes one from what a command
  * does (profile/sandbox). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "capability.h"
 #include "commands.h"
+#include "file.h"
 #include "filter.h"
 #include "input.h"
 #include "json.h"
@@ -475,33 +474,14 @@ static void comment_for(struct sg_buf *b, char **cmd)
     }
 }
 
-/* Writes the text to `out` ("-": stdout) through a temporary file renamed
- * over it, so a failed run never leaves half a profile. */
+/* Writes the text to `out` ("-": stdout), a file through a temporary one
+ * renamed over it, so a failed run never leaves half a profile. */
 static int write_out(const char *out, const char *text, struct sg_error *err)
 {
-    char tmp[PATH_BYTES];
-    size_t len = strlen(text);
-    FILE *fp;
-    int fd;
-
-    if (strcmp(out, "-") == 0)
-        return fputs(text, stdout) < 0 || fflush(stdout) != 0
-                   ? sg_error_set(err, SG_ERR_IO, "standard output: %s", strerror(errno))
-                   : 0;
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out) >= sizeof(tmp))
-        return sg_error_set(err, SG_ERR_IO, "%s: path too long", out);
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return sg_error_set(err, SG_ERR_IO, "%s: %s", tmp, strerror(errno));
-    fp = fdopen(fd, "w");
-    if (fp == NULL || fwrite(text, 1, len, fp) != len || fchmod(fd, 0644) != 0 || fclose(fp) != 0 ||
-        rename(tmp, out) != 0) {
-        sg_error_set(err, SG_ERR_IO, "%s: %s", out, strerror(errno));
-        if (fp == NULL)
-            close(fd);
-        unlink(tmp);
-        return err->code;
-    }
+    if (strcmp(out, "-") != 0)
+        return sg_file_write_atomic(out, text, strlen(text), 0644, true, err);
+    if (fputs(text, stdout) < 0 || fflush(stdout) != 0)
+        return sg_error_set(err, SG_ERR_IO, "standard output: %s", strerror(errno));
     return 0;
 }
 

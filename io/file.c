@@ -3,10 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Tries at a free temporary name before giving up: with 32 random bits a
+ * clash is already a stale file of a crashed earlier run. */
+#define TMP_ATTEMPTS 8
 
 static void id_from_stat(const struct stat *st, struct sg_file_id *id)
 {
@@ -89,4 +96,113 @@ out:
     if (fd >= 0)
         close(fd);
     return rc;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Creates a new file "<dir>/.<name>.tmp-XXXXXXXX" beside path with O_EXCL;
+ * its name goes to tmp and its descriptor to *fd. */
+static int open_temporary(const char *path, mode_t mode, char *tmp, size_t tmp_size, int *fd,
+                          struct sg_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash != NULL ? (int)(slash - path + 1) : 0;
+    unsigned rnd = 0;
+    int n;
+
+    *fd = -1;
+    for (int attempt = 0; attempt < TMP_ATTEMPTS; attempt++) {
+        /* The name only has to be new, not secret: O_EXCL makes it safe. */
+        if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+            rnd = (unsigned)getpid() * 2654435761u + (unsigned)attempt;
+        n = snprintf(tmp, tmp_size, "%.*s.%s.tmp-%08x", dir_len, path, path + dir_len, rnd);
+        if (n < 0 || (size_t)n >= tmp_size)
+            return sg_error_set(err, SG_ERR_LIMIT, "path '%s' is too long", path);
+        *fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (*fd >= 0)
+            return 0;
+        if (errno != EEXIST)
+            return sg_error_set(err, SG_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
+    }
+    return sg_error_set(err, SG_ERR_IO, "cannot create a temporary file beside '%s'", path);
+}
+
+int sg_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool replace,
+                         struct sg_error *err)
+{
+    char tmp[PATH_MAX];
+    bool made = false;
+    int fd = -1, rc;
+
+    rc = open_temporary(path, mode, tmp, sizeof(tmp), &fd, err);
+    if (rc != 0)
+        goto out;
+    made = true;
+    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        rc = sg_error_set(err, SG_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+        goto out;
+    }
+    rc = close(fd);
+    fd = -1;
+    if (rc != 0) {
+        rc = sg_error_set(err, SG_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (replace) {
+        if (rename(tmp, path) != 0) {
+            rc = sg_error_set(err, SG_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path,
+                              strerror(errno));
+            goto out;
+        }
+        made = false;
+    } else if (link(tmp, path) != 0) {
+        if (errno == EEXIST)
+            rc = sg_error_set(err, SG_ERR_EXISTS, "'%s' already exists", path);
+        else
+            rc = sg_error_set(err, SG_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (made)
+        unlink(tmp);
+    return rc;
+}
+
+int sg_file_make_dir(const char *dir, mode_t mode, struct sg_error *err)
+{
+    struct stat st;
+
+    if (mkdir(dir, mode) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return sg_error_set(err, SG_ERR_IO, "cannot create directory '%s': %s", dir,
+                            strerror(errno));
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sg_error_set(err, SG_ERR_IO, "'%s' exists and is not a directory", dir);
+    return 0;
+}
+
+void sg_file_sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
 }

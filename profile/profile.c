@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "read.h"
 #include "syscall_rule.h"
 
@@ -231,22 +232,24 @@ static void locate(const char *text, size_t end, size_t *line, size_t *col)
     *col = nl != NULL ? (size_t)(text + end - nl) : end + 1;
 }
 
-static int read_document(const char *text, size_t len, struct sg_json_doc *doc,
-                         struct sg_error *err)
+static int read_document(const char *text, size_t len, cJSON **root, struct sg_error *err)
 {
-    /* A key given twice: Go keeps the last, cJSON both; refuse it. */
+    /* A key given twice: Go keeps the last, cJSON both; refused. The
+     * parser also refuses \u0000, which Go keeps and a C string (runc's
+     * way to libseccomp) would end at. */
     static const struct sg_json_options opt = {.unique_keys = true};
     const char *why = NULL;
     size_t end = 0, line, col;
     int rc;
 
-    rc = sg_json_read(text, len, &opt, doc, &end, &why);
+    rc = sg_json_parse(text, len, &opt, root, &end, &why);
     if (rc == 0) {
         /* Go refuses anything but white space after the value. */
         while (end < len && strchr(" \t\r\n", text[end]) != NULL && text[end] != '\0')
             end++;
         if (end < len) {
-            sg_json_doc_release(doc);
+            cJSON_Delete(*root);
+            *root = NULL;
             rc = SG_ERR_INVALID;
             why = "more after the JSON value";
         }
@@ -256,10 +259,11 @@ static int read_document(const char *text, size_t len, struct sg_json_doc *doc,
         return sg_error_set(err, rc, "line %zu, column %zu: %s", line, col,
                             why != NULL ? why : "not JSON");
     }
-    if (!cJSON_IsObject(doc->root) && !cJSON_IsNull(doc->root)) {
+    if (!cJSON_IsObject(*root) && !cJSON_IsNull(*root)) {
         rc = sg_error_set(err, SG_ERR_INVALID, "a seccomp profile is a JSON object, not %s",
-                          sg_json_type_name(doc->root));
-        sg_json_doc_release(doc);
+                          sg_json_type_name(*root));
+        cJSON_Delete(*root);
+        *root = NULL;
     }
     return rc;
 }
@@ -278,14 +282,14 @@ int sg_profile_parse(const char *text, size_t len, struct sg_seccomp_profile **o
     p = calloc(1, sizeof(*p));
     if (p == NULL)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-    rc = read_document(text, len, &p->doc, err);
+    rc = read_document(text, len, &p->root, err);
     if (rc < 0)
         goto out;
     /* `null` decodes to nothing at all: no filter, like `{}`. */
     r = (struct sg_read){.p = p, .f = findings, .err = err};
     sg_path_init(&r.path, NULL);
-    if (cJSON_IsObject(p->doc.root))
-        sg_read_object(&r, p->doc.root, top_fields, COUNT(top_fields), p);
+    if (cJSON_IsObject(p->root))
+        sg_read_object(&r, p->root, top_fields, COUNT(top_fields), p);
     if (r.rc == 0) {
         check_profile(&r, p);
         sg_syscall_rule_check_all(&r, p);
@@ -310,7 +314,7 @@ void sg_profile_free(struct sg_seccomp_profile *p)
     }
     free(p->rules);
     free(p->archmap);
-    sg_json_doc_release(&p->doc);
+    cJSON_Delete(p->root);
     free(p);
 }
 

@@ -21,9 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "error.h"
 #include "finding.h"
-#include "json.h"
 #include "vocab.h"
 
 /* Bounds on untrusted input. Docker's default profile is 20 KiB with 60
@@ -94,9 +95,9 @@ struct sg_seccomp_profile {
     const char *listener_metadata;
     struct sg_profile_rule *rules;
     size_t n_rules;
-    size_t n_names;         /* over all rules */
-    bool uses_moby;         /* archMap, name, includes or excludes appear */
-    struct sg_json_doc doc; /* private: owns the strings */
+    size_t n_names; /* over all rules */
+    bool uses_moby; /* archMap, name, includes or excludes appear */
+    cJSON *root;    /* private: the parsed file; owns the strings */
 };
 
 /* Parses a profile. Returns 0 with *out set when the bytes are a JSON

@@ -11,9 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "error.h"
 #include "finding.h"
-#include "json.h"
+#include "path.h"
 
 struct sg_seccomp_profile;
 

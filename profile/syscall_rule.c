@@ -163,19 +163,6 @@ static void check_name(struct sg_read *r, struct sg_profile_rule *rule, const ch
         rule->ok = false;
         return;
     }
-    /* The JSON reader turns a NUL, and every byte that is not UTF-8, into
-     * U+FFFD. runc hands the name to libseccomp as a C string, which ends
-     * at a NUL: "mount\u0000x" is mount to runc. Which one it was cannot
-     * be told any more, so the name is not judged. */
-    if (strstr(name, "\xEF\xBF\xBD") != NULL) {
-        sg_read_quote(q, sizeof(q), name);
-        SG_READ_FIND(r, SG_SEV_ERROR, true, "name-bytes",
-                     "%s holds a NUL (runc would read the name only up to it) or bytes that are "
-                     "not UTF-8: seccomp-guard cannot tell which, and will not guess",
-                     q);
-        rule->ok = false;
-        return;
-    }
     if (strlen(name) <= SG_PROFILE_NAME_MAX &&
         seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR)
         return;

@@ -44,6 +44,7 @@ struct sg_metrics {
     atomic_ullong latency_sum_us[N_ADMISSION];
     atomic_ullong verdicts[N_ADMISSION][N_VERDICTS];
     atomic_ullong policy_reloads[2]; /* [0] failed, [1] ok */
+    atomic_ullong policy_stale;      /* 1 while the file on disk is refused */
     atomic_ullong cert_reloads[2];
     atomic_ullong request_timeouts;
     pthread_mutex_t rules_lock;
@@ -156,6 +157,7 @@ void sg_metrics_decision(struct sg_metrics *m, enum sg_endpoint ep, const struct
 void sg_metrics_policy_reload(struct sg_metrics *m, bool ok)
 {
     bump(&m->policy_reloads[ok ? 1 : 0], 1);
+    atomic_store_explicit(&m->policy_stale, ok ? 0 : 1, memory_order_relaxed);
 }
 
 void sg_metrics_cert_reload(struct sg_metrics *m, bool ok)
@@ -288,6 +290,12 @@ char *sg_metrics_render(struct sg_metrics *m, const struct sg_metrics_gauges *g,
         "seccomp_guard_policy_reloads_total{result=\"ok\"} %llu\n"
         "seccomp_guard_policy_reloads_total{result=\"error\"} %llu\n",
         get(&m->policy_reloads[1]), get(&m->policy_reloads[0]));
+    put(&t,
+        "# HELP seccomp_guard_policy_refused 1 while the policy file on disk is refused "
+        "(invalid or cut short) and the last good policy is in force.\n"
+        "# TYPE seccomp_guard_policy_refused gauge\n"
+        "seccomp_guard_policy_refused %llu\n",
+        get(&m->policy_stale));
     put(&t,
         "# HELP seccomp_guard_certificate_reloads_total Certificate reloads by result; a "
         "failed one keeps the last good pair.\n"

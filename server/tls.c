@@ -9,7 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "certs.h"
+#include "pem.h"
 #include "file.h"
 
 struct sg_tls_pair {
@@ -164,7 +164,7 @@ static int ctx_new(struct sg_tls_store *s, const char *cert_pem, size_t cert_len
     }
     bio = BIO_new_mem_buf(key_pem, (int)key_len);
     key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-    /* That the key is the leaf's, sg_certs_check_pair has said already. */
+    /* That the key is the leaf's, sg_pem_check_pair has said already. */
     if (key == NULL || !SSL_CTX_use_PrivateKey(ctx, key)) {
         rc = sg_error_set(err, SG_ERR_TLS, "key '%s': %s", s->key_path,
                           ssl_reason(why, sizeof(why)));
@@ -211,7 +211,7 @@ static int pair_load(struct sg_tls_store *s, struct sg_tls_pair **out, struct sg
     }
     /* The key must be the leaf's: certs/ checks that (and reads notAfter)
      * with the same rules as `seccomp-guard certs`. */
-    rc = sg_certs_check_pair(cert_pem, cert_len, key_pem, key_len, &pair->not_after, err);
+    rc = sg_pem_check_pair(cert_pem, cert_len, key_pem, key_len, &pair->not_after, err);
     if (rc != 0) {
         sg_error_prefix(err, "certificate '%s', key '%s'", s->cert_path, s->key_path);
         goto out;

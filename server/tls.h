@@ -17,7 +17,7 @@
 
 #include <openssl/ssl.h>
 
-#include "certs.h"
+#include "pem.h"
 #include "error.h"
 #include "snapshot.h"
 
@@ -32,9 +32,9 @@
 #define SG_TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 #define SG_TLS_GROUPS   "X25519:P-256:P-384"
 
-/* Bounds on what we read: certs/ checks at most SG_CERTS_PEM_MAX bytes of
+/* Bounds on what we read: certs/ checks at most SG_PEM_MAX bytes of
  * PEM; a chain has a leaf and a few intermediates. */
-#define SG_TLS_MAX_PEM_BYTES SG_CERTS_PEM_MAX
+#define SG_TLS_MAX_PEM_BYTES SG_PEM_MAX
 #define SG_TLS_MAX_CHAIN     16
 
 struct sg_tls_pair;

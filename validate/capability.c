@@ -1,6 +1,7 @@
 /* capability.c - see capability.h. One table, in kernel number order. */
 #include "capability.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static const char *const cap_names[SG_CAP_COUNT + 1] = {
@@ -55,43 +56,112 @@ const char *sg_cap_name(int cap)
     return cap_names[cap];
 }
 
+/* The non-ASCII runes that Go's unicode.ToUpper maps into ASCII: what
+ * strings.ToUpper (containerd, CRI-O) turns into a letter of a capability
+ * name. Derived by running, with Go's own unicode tables (Unicode 13, Go
+ * 1.19; the pair has not changed since Go 1.0):
+ *     for r := rune(0x80); r <= unicode.MaxRune; r++ {
+ *         if unicode.ToUpper(r) < 0x80 { fmt.Printf("%U %q\n", r, unicode.ToUpper(r)) }
+ *     }
+ * which prints exactly these two. (U+212A KELVIN SIGN folds with k, but
+ * ToUpper leaves it as it is, so it is no K.) */
+static const struct {
+    uint32_t rune;
+    char upper;
+} go_upper_to_ascii[] = {
+    {0x0131, 'I'}, /* LATIN SMALL LETTER DOTLESS I */
+    {0x017F, 'S'}, /* LATIN SMALL LETTER LONG S */
+};
+
+/* Decodes one UTF-8 sequence as Go's utf8.DecodeRuneInString does: an
+ * invalid or overlong sequence, a surrogate or a rune past U+10FFFF is
+ * U+FFFD and consumes one byte. Returns the bytes consumed (1..4). */
+static size_t decode_rune(const unsigned char *p, size_t len, uint32_t *rune)
+{
+    static const uint32_t min_of[5] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t n = p[0] < 0xc2 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 1;
+    uint32_t r = n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
+
+    *rune = 0xfffd;
+    if (p[0] < 0x80) {
+        *rune = p[0];
+        return 1;
+    }
+    if (n == 1 || n > len)
+        return 1;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 1;
+        r = r << 6 | (p[i] & 0x3fu);
+    }
+    if (r < min_of[n] || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
+        return 1;
+    *rune = r;
+    return n;
+}
+
+/* Go's strings.ToUpper of `len` bytes into `out`, as far as a capability
+ * name can come of it: returns false as soon as a rune upper-cases to
+ * anything but an ASCII letter, digit or '_' (a NUL, a space, U+FFFD for
+ * a bad byte, any other non-ASCII letter), or when it does not fit.
+ * *changed says whether the result differs from the input. */
+static bool go_upper(const char *name, size_t len, char *out, size_t cap, bool *changed)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t o = 0, n;
+    uint32_t r;
+    char c;
+
+    *changed = false;
+    for (size_t i = 0; i < len; i += n) {
+        n = decode_rune(p + i, len - i, &r);
+        c = 0;
+        if (r >= 'a' && r <= 'z')
+            c = (char)(r - 'a' + 'A');
+        else if ((r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '_')
+            c = (char)r;
+        for (size_t k = 0; k < sizeof(go_upper_to_ascii) / sizeof(go_upper_to_ascii[0]); k++) {
+            if (r == go_upper_to_ascii[k].rune)
+                c = go_upper_to_ascii[k].upper;
+        }
+        if (c == 0 || o + 1 >= cap)
+            return false;
+        *changed = *changed || (uint32_t)(unsigned char)c != r;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return true;
+}
+
 int sg_cap_resolve(const char *name, size_t len, enum sg_cap_spelling *spelling)
 {
     char upper[SG_CAP_NAME_MAX];
-    const char *p = name;
-    bool canonical = true;
+    const char *p = upper;
+    bool changed, prefixed = false;
 
-    if (len >= 4 && strncasecmp(p, "CAP_", 4) == 0) {
+    /* Runtimes upper-case first (strings.ToUpper), then look at the
+     * prefix: "cap_ſys_admin" is CAP_SYS_ADMIN. */
+    if (len == 0 || !go_upper(name, len, upper, sizeof(upper), &changed))
+        return -1;
+    if (strncmp(upper, "CAP_", 4) == 0) {
         /* Only one prefix: runtimes add "CAP_" to what remains, so
          * "CAP_CAP_SYS_ADMIN" grants nothing. */
         p += 4;
-        len -= 4;
-        canonical = false;
+        prefixed = true;
     }
-    if (len == 0 || len >= sizeof(upper))
+    if (p[0] == '\0')
         return -1;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c >= 'a' && c <= 'z') {
-            c = (unsigned char)(c - 'a' + 'A');
-            canonical = false;
-        } else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
-            return -1; /* NUL, space, punctuation, any non-ASCII byte */
-        }
-        upper[i] = (char)c;
-    }
-    upper[len] = '\0';
     /* Names are unique, so the order of the search does not matter; ALL,
      * the usual entry, is last: the first byte rules out most without a
      * call. */
     for (int cap = 0; cap <= SG_CAP_ALL; cap++) {
-        if (cap_names[cap][0] == upper[0] && strcmp(upper, cap_names[cap]) == 0) {
+        if (cap_names[cap][0] == p[0] && strcmp(p, cap_names[cap]) == 0) {
             /* ALL is matched before any prefix is added, so "CAP_ALL" is
              * no name at all: it neither grants nor drops everything. */
-            if (cap == SG_CAP_ALL && p != name)
+            if (cap == SG_CAP_ALL && prefixed)
                 return -1;
             if (spelling != NULL)
-                *spelling = canonical ? SG_CAP_CANONICAL : SG_CAP_NONCANONICAL;
+                *spelling = changed || prefixed ? SG_CAP_NONCANONICAL : SG_CAP_CANONICAL;
             return cap;
         }
     }

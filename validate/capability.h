@@ -4,6 +4,8 @@
  * (`sys_admin` grants CAP_SYS_ADMIN) and treat ALL as every capability. This
  * module resolves a spelling to what the runtime will really grant, and says
  * whether the spelling was canonical (upper case, no prefix: "SYS_ADMIN").
+ * Case is changed as Go's strings.ToUpper changes it, which is what
+ * containerd and CRI-O call: "\u017fys_admin" (a long s) grants SYS_ADMIN.
  * Sets of capabilities are bit masks; SG_CAP_ALL_BIT stands for ALL. */
 #ifndef SG_CAPABILITY_H
 #define SG_CAPABILITY_H
@@ -25,7 +27,9 @@ enum sg_cap_spelling {
 
 /* Resolves `len` bytes (which may hold a NUL: that is no capability) to a
  * capability number 0..SG_CAP_COUNT-1 or SG_CAP_ALL. Returns -1 for a name
- * that is no Linux capability (stray space, a second CAP_, non-ASCII...).
+ * that is no Linux capability (stray space, a second CAP_, a non-ASCII
+ * letter other than the two Go upper-cases into ASCII, a byte that is not
+ * UTF-8, which Go reads as U+FFFD).
  * *spelling is set when the name resolves; may be NULL. */
 int sg_cap_resolve(const char *name, size_t len, enum sg_cap_spelling *spelling);
 

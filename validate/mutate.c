@@ -141,14 +141,14 @@ static int plan_seccomp(const struct sg_pod *pod, const struct sg_effective *eff
     return rc;
 }
 
-/* The capabilities a container adds, as the runtime reads them. */
-static uint64_t added_caps(const struct sg_container *c)
+/* The capabilities a list names, as the runtime reads them. */
+static uint64_t caps_of(const cJSON *list)
 {
     uint64_t mask = 0;
 
-    if (c->add == NULL)
+    if (list == NULL)
         return 0;
-    for (const cJSON *it = c->add->child; it != NULL; it = it->next) {
+    for (const cJSON *it = list->child; it != NULL; it = it->next) {
         if (cJSON_IsString(it) && it->valuestring != NULL) {
             int cap = sg_cap_resolve(it->valuestring, strlen(it->valuestring), NULL);
             if (cap >= 0)
@@ -158,24 +158,85 @@ static uint64_t added_caps(const struct sg_container *c)
     return mask;
 }
 
+/* Appends the capabilities of `mask` that `list` lacks, canonical names,
+ * in kernel order. Returns the names added, or -1 out of memory. */
+static int append_caps(cJSON *list, uint64_t mask, uint64_t present)
+{
+    int added = 0;
+
+    for (int cap = 0; cap < SG_CAP_COUNT; cap++) {
+        cJSON *name;
+        if (!(mask & sg_cap_bit(cap)) || (present & sg_cap_bit(cap)))
+            continue;
+        name = cJSON_CreateString(sg_cap_name(cap));
+        if (name == NULL)
+            return -1;
+        cJSON_AddItemToArray(list, name);
+        added++;
+    }
+    return added;
+}
+
+/* A container that drops something already gets the names the policy
+ * requires dropped that it lacks, each appended ("drop/-"): the list is
+ * the user's choice and stays, it only grows. */
+static int plan_required(const struct sg_pod *pod, const struct sg_container *c, uint64_t required,
+                         struct sg_patch *out)
+{
+    char pointer[SG_POINTER_MAX], base[SG_POINTER_MAX], index[32];
+    uint64_t dropped = caps_of(c->drop);
+    int rc;
+
+    if (dropped & SG_CAP_ALL_BIT)
+        return 0;
+    required &= ~dropped;
+    if (required == 0)
+        return 0;
+    sg_snprintf(base, sizeof(base), "%s", pod->spec_pointer);
+    sg_pointer_append(base, sizeof(base), sg_list_key(c->list));
+    sg_snprintf(index, sizeof(index), "%zu", c->index);
+    sg_pointer_append(base, sizeof(base), index);
+    sg_pointer_append(base, sizeof(base), "securityContext");
+    sg_pointer_append(base, sizeof(base), "capabilities");
+    sg_pointer_append(base, sizeof(base), "drop");
+    for (int cap = 0; cap < SG_CAP_COUNT; cap++) {
+        if (!(required & sg_cap_bit(cap)))
+            continue;
+        sg_snprintf(pointer, sizeof(pointer), "%s/-", base);
+        rc = add_op(out, pointer, cJSON_CreateString(sg_cap_name(cap)));
+        if (rc < 0)
+            return rc;
+    }
+    out->required_count++;
+    return 0;
+}
+
 static int plan_drop(const struct sg_pod *pod, const struct sg_container *c,
                      const struct sg_effective *eff, struct sg_patch *out)
 {
     static const char *const keys[] = {"securityContext", "capabilities", "drop"};
+    struct sg_effective ceff;
+    const struct sg_effective *own;
     char pointer[SG_POINTER_MAX];
     char index[32];
-    uint64_t adds;
+    uint64_t adds, required, present = 0;
     cJSON *list;
     size_t depth;
 
-    if (c->drop != NULL || c->privileged == 1 || c->list == SG_LIST_EPHEMERAL)
+    if (c->privileged == 1 || c->list == SG_LIST_EPHEMERAL)
         return 0;
-    adds = added_caps(c);
+    adds = caps_of(c->add);
     /* Runtimes drop ALL before they add, but drop single names after: a
      * name the container adds must not be dropped again, or the patch
      * would undo the user's choice. A container that adds ALL chose. */
     if (adds & SG_CAP_ALL_BIT)
         return 0;
+    /* An image exemption that lifts the rule lifts the injection too. */
+    own = sg_policy_for_container(eff, c->name, c->image, &ceff) ? &ceff : eff;
+    required =
+        own->action[SG_RULE_CAP_REQUIRED_DROP] == SG_ACTION_ALLOW ? 0 : eff->required_drop & ~adds;
+    if (c->drop != NULL)
+        return plan_required(pod, c, required, out);
     list = cJSON_CreateArray();
     if (list == NULL)
         return SG_ERR_NOMEM;
@@ -189,6 +250,11 @@ static int plan_drop(const struct sg_pod *pod, const struct sg_container *c,
             return SG_ERR_NOMEM;
         }
         cJSON_AddItemToArray(list, name);
+        present |= sg_cap_bit(cap);
+    }
+    if ((present & SG_CAP_ALL_BIT) == 0 && append_caps(list, required, present) < 0) {
+        cJSON_Delete(list);
+        return SG_ERR_NOMEM;
     }
     if (cJSON_GetArraySize(list) == 0) {
         cJSON_Delete(list);
@@ -215,7 +281,7 @@ int sg_mutate_plan(const struct sg_pod *pod, const struct sg_effective *eff, str
     rc = plan_seccomp(pod, eff, out);
     if (rc < 0)
         return rc;
-    if (eff->n_default_drop == 0)
+    if (eff->n_default_drop == 0 && eff->required_drop == 0)
         return 0;
     for (size_t i = 0; i < pod->n_containers; i++) {
         rc = plan_drop(pod, &pod->containers[i], eff, out);
@@ -253,10 +319,29 @@ void sg_patch_describe(const struct sg_patch *p, const struct sg_effective *eff,
             sg_buf_adds(b, "seccompProfile=RuntimeDefault");
     }
     if (p->drop_count > 0) {
+        uint64_t listed = 0;
+        size_t n = 0;
         sg_buf_adds(b, p->seccomp ? "; capabilities.drop=[" : "capabilities.drop=[");
-        for (size_t i = 0; i < eff->n_default_drop; i++)
-            sg_buf_addf(b, "%s%s", i ? "," : "", sg_cap_name(eff->default_drop[i]));
+        for (size_t i = 0; i < eff->n_default_drop; i++) {
+            sg_buf_addf(b, "%s%s", n++ ? "," : "", sg_cap_name(eff->default_drop[i]));
+            listed |= sg_cap_bit(eff->default_drop[i]);
+        }
+        /* The required names the list was given too (see plan_drop). */
+        for (int cap = 0; cap < SG_CAP_COUNT && !(listed & SG_CAP_ALL_BIT); cap++) {
+            if ((eff->required_drop & sg_cap_bit(cap)) && !(listed & sg_cap_bit(cap)))
+                sg_buf_addf(b, "%s%s", n++ ? "," : "", sg_cap_name(cap));
+        }
         sg_buf_addf(b, "] on %zu container%s", p->drop_count, p->drop_count == 1 ? "" : "s");
+    }
+    if (p->required_count > 0) {
+        sg_buf_adds(b, p->seccomp || p->drop_count ? "; capabilities.drop+=["
+                                                   : "capabilities.drop+=[");
+        for (int cap = 0, n = 0; cap < SG_CAP_COUNT; cap++) {
+            if (eff->required_drop & sg_cap_bit(cap))
+                sg_buf_addf(b, "%s%s", n++ ? "," : "", sg_cap_name(cap));
+        }
+        sg_buf_addf(b, "] on %zu container%s", p->required_count,
+                    p->required_count == 1 ? "" : "s");
     }
 }
 

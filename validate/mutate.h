@@ -1,8 +1,9 @@
 /* mutate.h - the JSON Patch that puts the policy's defaults into a pod spec:
  * a pod-level seccompProfile where some container would run with none, and
- * the default capability drop list for containers that drop nothing. Every
- * operation is an RFC 6902 "add" that creates missing parents, never
- * replaces a value the user set, and applies to the object it was planned
+ * the default capability drop list for containers that drop nothing, and
+ * the capabilities the policy requires dropped (appended to a drop list a
+ * container has). Every operation is an RFC 6902 "add" that creates
+ * missing parents, never replaces a value the user set, and applies to the object it was planned
  * from. A patch can be applied here too (the `check` command does, to
  * judge the object as the cluster will see it). */
 #ifndef SG_MUTATE_H
@@ -26,8 +27,9 @@ struct sg_patch_op {
 struct sg_patch {
     struct sg_patch_op *ops;
     size_t n;
-    bool seccomp;      /* the pod-level profile was injected */
-    size_t drop_count; /* containers that got the default drop list */
+    bool seccomp;          /* the pod-level profile was injected */
+    size_t drop_count;     /* containers that got a drop list (default and required) */
+    size_t required_count; /* containers whose drop list got required names appended */
 };
 
 void sg_patch_init(struct sg_patch *p);

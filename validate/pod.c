@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "field.h"
 #include "json.h"
 
 /* Where each kind keeps its pod template: the keys from the object's root
@@ -81,48 +82,6 @@ static const char *const list_keys[SG_LIST_COUNT] = {
     [SG_LIST_INIT] = "initContainers",
     [SG_LIST_REGULAR] = "containers",
     [SG_LIST_EPHEMERAL] = "ephemeralContainers",
-};
-
-const char *const sg_pod_unread_keys[] = {
-    /* metadata */
-    "managedFields",
-    "labels",
-    "ownerReferences",
-    "finalizers",
-    /* pod spec */
-    "volumes",
-    "affinity",
-    "tolerations",
-    "topologySpreadConstraints",
-    "nodeSelector",
-    "imagePullSecrets",
-    "hostAliases",
-    "dnsConfig",
-    "readinessGates",
-    "schedulingGates",
-    "resourceClaims",
-    "overhead",
-    /* containers */
-    "env",
-    "envFrom",
-    "args",
-    "command",
-    "ports",
-    "resources",
-    "volumeMounts",
-    "volumeDevices",
-    "livenessProbe",
-    "readinessProbe",
-    "startupProbe",
-    "lifecycle",
-    /* objects and the AdmissionReview envelope */
-    "status",
-    "selector",
-    "options",
-    "requestKind",
-    "requestResource",
-    "resource",
-    NULL,
 };
 
 enum sg_kind sg_kind_find(const char *group, const char *kind)

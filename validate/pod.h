@@ -83,12 +83,6 @@ struct sg_pod {
     size_t n_containers;
 };
 
-/* Keys whose values nothing in the engine reads, in a pod, a workload or
- * the AdmissionReview around it (NULL-terminated). review.c's parser checks
- * their syntax but builds no tree for them: managedFields alone is often
- * most of a request. A key read here must never be on this list. */
-extern const char *const sg_pod_unread_keys[];
-
 /* Reads `object` of `kind` into `pod`. Problems go to `report` as
  * unreadable violations; the function itself fails only for memory
  * (SG_ERR_NOMEM). Release with sg_pod_release. */

@@ -8,6 +8,7 @@
 #ifndef SG_POLICY_H
 #define SG_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,15 +21,27 @@ struct sg_policy;
  * mistake (a wrong file mounted), not a policy. */
 #define SG_POLICY_MAX_BYTES (1024 * 1024)
 
+/* The level a policy starts from: every key it omits has the base's value.
+ * A policy must name its base, as its last key, so that a file cut short
+ * anywhere names none and is refused instead of loading weaker. */
+enum sg_base {
+    SG_BASE_BASELINE,   /* PSA baseline for seccomp and capabilities; injects nothing */
+    SG_BASE_RESTRICTED, /* PSA restricted for the same; injects nothing */
+    SG_BASE_DEFAULT,    /* manifests/policies/default.yaml: deny the unsafe, inject */
+    SG_BASE_COUNT,
+};
+const char *sg_base_name(enum sg_base base); /* "baseline" ... */
+int sg_base_find(const char *name);          /* -1 when there is none */
+
 /* Parses a policy from `len` bytes of YAML. `name` (a file name) is used
  * only in error messages: "<name>:<line>:<col>: <what is wrong>". An empty
- * document is the default policy. On success returns 0 and sets *out (owned
- * by the caller, release with sg_policy_free); on failure returns a negative
- * sg_err, leaves *out NULL and fills err. */
+ * document, or one whose last key is not `base`, is refused. On success returns 0 and sets *out
+ * (owned by the caller, release with sg_policy_free); on failure returns a negative sg_err, leaves
+ * *out NULL and fills err. */
 int sg_policy_parse(const char *name, const char *yaml, size_t len, struct sg_policy **out,
                     struct sg_error *err);
 
-/* The built-in default policy (what an empty file gives). */
+/* The built-in policy: `base: default` and nothing else. */
 int sg_policy_default(struct sg_policy **out, struct sg_error *err);
 
 /* Writes the policy, every default filled in, as YAML that sg_policy_parse
@@ -68,6 +81,10 @@ struct sg_effective {
     const char *default_localhost; /* with SG_PROFILE_LOCALHOST */
     const int *default_drop;       /* capability numbers, policy order */
     size_t n_default_drop;
+    uint64_t required_drop; /* capabilities every container must drop */
+    /* For sg_policy_for_container. */
+    const struct sg_policy *policy;
+    const char *namespace;
 };
 
 enum sg_exemption {
@@ -86,5 +103,14 @@ const char *sg_exemption_name(enum sg_exemption e);
  * SG_EXEMPT_NONE. */
 enum sg_exemption sg_policy_resolve(const struct sg_policy *policy,
                                     const struct sg_subject *subject, struct sg_effective *out);
+
+/* The rules for one container: `eff` with what the policy's image
+ * exemptions lift for a container of that name and image (the image
+ * normalised as the runtime does) in eff's namespace. Returns true, with
+ * *out filled, when an exemption applied; false, *out untouched, when the
+ * container's rules are `eff` itself. Never for pod-level settings:
+ * callers judge those with `eff`. */
+bool sg_policy_for_container(const struct sg_effective *eff, const char *name, const char *image,
+                             struct sg_effective *out);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "engine.h"
+#include "field.h"
 #include "json.h"
 #include "pod.h"
 
@@ -448,8 +449,26 @@ static void collect_rules(struct sg_decision *d, const struct sg_outcome *oc)
         d->rules[d->n_rules++] = "inject-drop";
 }
 
-/* Review bodies: what the engine never reads is checked, not built. */
-static const struct sg_json_options review_json = {.skip = sg_pod_unread_keys};
+/* What the parse finds in a body cJSON read (a key given twice, a string
+ * holding \u0000, a number past a double) denies the request, with the
+ * field's path as the engine names it: spec..., not request.object.spec... */
+static const char *const object_within[] = {"request", "object", NULL};
+
+/* The fields that say what the body is and whom to answer: a finding in
+ * one of them leaves nobody to answer, so the body is refused. */
+static const char *const identity_paths[] = {"apiVersion", "kind", "request", "request.uid"};
+
+static int refuse_unreadable_identity(const struct sg_report *findings, struct sg_error *err)
+{
+    for (size_t i = 0; i < findings->n; i++) {
+        for (size_t k = 0; k < sizeof(identity_paths) / sizeof(identity_paths[0]); k++) {
+            if (strcmp(findings->items[i].path, identity_paths[k]) == 0)
+                return sg_error_set(err, SG_ERR_INVALID, "the body cannot be read exactly: %s",
+                                    findings->items[i].message);
+        }
+    }
+    return 0;
+}
 
 static char *dup_or_empty(const char *s)
 {
@@ -467,8 +486,9 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
     struct sg_outcome oc;
     struct sg_decision *d = NULL;
     const struct sg_report *report;
-    struct sg_json_doc doc = {0};
-    const cJSON *root;
+    struct sg_json_options json = {
+        .unique_keys = true, .findings = &env.problems, .within = object_within};
+    cJSON *root = NULL;
     const char *why = NULL;
     size_t at = 0;
     bool have_outcome = false;
@@ -483,7 +503,7 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
                           SG_REVIEW_MAX_BYTES);
         goto out;
     }
-    rc = sg_json_read(body, len, &review_json, &doc, &at, &why);
+    rc = sg_json_parse(body, len, &json, &root, &at, &why);
     while (rc == 0 && at < len &&
            (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
         at++;
@@ -506,8 +526,9 @@ int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const ch
                           "the body has data after the JSON object (at byte %zu of %zu)", at, len);
         goto out;
     }
-    root = doc.root;
     rc = read_envelope(root, &env, err);
+    if (rc == 0)
+        rc = refuse_unreadable_identity(&env.problems, err);
     if (rc < 0)
         goto out;
 
@@ -567,6 +588,6 @@ out:
         sg_outcome_release(&oc);
     sg_report_release(&env.problems);
     sg_decision_free(d);
-    sg_json_doc_release(&doc);
+    cJSON_Delete(root);
     return rc;
 }

@@ -16,6 +16,7 @@ static const char *const rules[SG_RULE_COUNT] = {
     [SG_RULE_CAP_UNKNOWN] = "capabilities-unknown",
     [SG_RULE_CAP_DROP_ALL] = "capabilities-drop-all",
     [SG_RULE_PRIV_ESCALATION] = "privilege-escalation",
+    [SG_RULE_CAP_REQUIRED_DROP] = "capabilities-required-drop",
     [SG_RULE_SECCOMP_INVALID] = "seccomp-invalid",
     [SG_RULE_UNREADABLE] = "unreadable",
 };

@@ -30,6 +30,7 @@ enum sg_rule {
     SG_RULE_CAP_UNKNOWN,        /* an added name that is no Linux capability */
     SG_RULE_CAP_DROP_ALL,       /* drop does not contain ALL */
     SG_RULE_PRIV_ESCALATION,    /* allowPrivilegeEscalation is not false */
+    SG_RULE_CAP_REQUIRED_DROP,  /* a capability the policy requires dropped is kept */
     SG_RULE_SECCOMP_INVALID,    /* a seccomp setting Kubernetes would refuse */
     SG_RULE_UNREADABLE,         /* input that cannot be fully read */
     SG_RULE_COUNT

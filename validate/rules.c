@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "capability.h"
-#include "json.h"
+#include "field.h"
 
 #define QUOTE_MAX  64 /* bytes of an untrusted value shown in a message */
 #define NAME_BRIEF 40 /* bytes of a container name shown in a warning */
@@ -418,6 +418,66 @@ static void judge_dropped(struct judge *j, const char *subject, struct cap_entry
     }
 }
 
+/* The capabilities a list names, as the runtime resolves them. */
+static uint64_t resolved(const cJSON *list)
+{
+    uint64_t mask = 0;
+
+    for (const cJSON *it = list != NULL ? list->child : NULL; it != NULL; it = it->next) {
+        if (cJSON_IsString(it) && it->valuestring != NULL) {
+            int cap = sg_cap_resolve(it->valuestring, strlen(it->valuestring), NULL);
+            if (cap >= 0)
+                mask |= sg_cap_bit(cap);
+        }
+    }
+    return mask;
+}
+
+/* Each capability the policy requires dropped that the container will
+ * still hold. Runtimes drop ALL before they add and single names after
+ * (so `add: [NET_RAW]` with `drop: [ALL]` keeps NET_RAW, with `drop:
+ * [NET_RAW]` loses it); a privileged container holds every one, whatever
+ * its lists say. */
+static void judge_required_drop(struct judge *j, const struct sg_container *c, const char *subject)
+{
+    enum sg_action action = j->eff->action[SG_RULE_CAP_REQUIRED_DROP];
+    uint64_t added, dropped, kept;
+    char brief[160];
+
+    if (j->eff->required_drop == 0 || action == SG_ACTION_ALLOW || j->pod->windows)
+        return;
+    added = resolved(c->add);
+    dropped = resolved(c->drop);
+    kept = j->eff->required_drop & ~dropped;
+    if (dropped & SG_CAP_ALL_BIT)
+        kept &= added;
+    if (c->privileged == 1) /* runtimes apply no add or drop list to it */
+        kept = j->eff->required_drop;
+    for (int cap = 0; cap < SG_CAP_COUNT; cap++) {
+        if (!(kept & sg_cap_bit(cap)))
+            continue;
+        sg_snprintf(brief, sizeof(brief), "%s: keeps %s", subject, sg_cap_name(cap));
+        if (c->privileged == 1)
+            sg_report_add(j->report, SG_RULE_CAP_REQUIRED_DROP, action, sg_path_str(&j->path),
+                          brief,
+                          "privileged: true grants %s every capability, %s too, which the "
+                          "policy requires dropped; remove privileged: true",
+                          subject, sg_cap_name(cap));
+        else if (added & sg_cap_bit(cap))
+            sg_report_add(j->report, SG_RULE_CAP_REQUIRED_DROP, action, sg_path_str(&j->path),
+                          brief,
+                          "%s adds %s, which the policy requires dropped; remove it from "
+                          "capabilities.add",
+                          subject, sg_cap_name(cap));
+        else
+            sg_report_add(j->report, SG_RULE_CAP_REQUIRED_DROP, action, sg_path_str(&j->path),
+                          brief,
+                          "%s keeps %s, which the policy requires dropped; add \"%s\" to "
+                          "securityContext.capabilities.drop (or drop \"ALL\")",
+                          subject, sg_cap_name(cap), sg_cap_name(cap));
+    }
+}
+
 static void judge_capabilities(struct judge *j, const struct sg_container *c, const char *subject)
 {
     char brief[160];
@@ -441,6 +501,7 @@ static void judge_capabilities(struct judge *j, const struct sg_container *c, co
                       "needs",
                       subject);
     }
+    judge_required_drop(j, c, subject);
     sg_path_pop(&j->path, mark);
 }
 
@@ -467,6 +528,7 @@ void sg_rules_judge(const struct sg_pod *pod, const struct sg_effective *eff,
                     struct sg_report *report)
 {
     struct judge j = {.pod = pod, .eff = eff, .report = report};
+    struct sg_effective ceff;
     char subject[160];
     size_t mark;
 
@@ -475,6 +537,9 @@ void sg_rules_judge(const struct sg_pod *pod, const struct sg_effective *eff,
     judge_pod_level(&j);
     for (size_t i = 0; i < pod->n_containers; i++) {
         const struct sg_container *c = &pod->containers[i];
+        /* An image exemption lifts rules for this container alone; the
+         * pod-level settings above stay judged by the pod's rules. */
+        j.eff = sg_policy_for_container(eff, c->name, c->image, &ceff) ? &ceff : eff;
         who(subject, sizeof(subject), c, NAME_BRIEF);
         container_path(&j, c);
         if (c->sc != NULL) {

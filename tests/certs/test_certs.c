@@ -1,4 +1,4 @@
-/* test_certs.c - unit tests for certs/: sg_certs_check_pair against pairs
+/* test_certs.c - unit tests for certs/: sg_pem_check_pair against pairs
  * made here with OpenSSL directly (so a bug in sg_certs_create cannot hide
  * one in the check), the argument checks, and sg_certs_create's result. */
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "certs.h"
+#include "pem.h"
 
 /* 2030-01-01T00:00:00Z and 2020-01-01T00:00:00Z. */
 #define T2030     "20300101000000Z"
@@ -109,7 +110,7 @@ static int check(const char *cert, const char *key, long long *not_after, struct
 {
     *not_after = -1;
     sg_error_clear(err);
-    return sg_certs_check_pair(cert, strlen(cert), key, strlen(key), not_after, err);
+    return sg_pem_check_pair(cert, strlen(cert), key, strlen(key), not_after, err);
 }
 
 static void expect_error(const char *cert, const char *key, int code, const char *needle)
@@ -328,24 +329,22 @@ static void test_limits_and_nulls(void **state)
 {
     struct sg_error err;
     long long na = -1;
-    char *big = calloc(SG_CERTS_PEM_MAX + 1, 1);
+    char *big = calloc(SG_PEM_MAX + 1, 1);
 
     (void)state;
     assert_non_null(big);
-    memset(big, 'A', SG_CERTS_PEM_MAX + 1);
-    assert_int_equal(sg_certs_check_pair(big, SG_CERTS_PEM_MAX + 1, "k", 1, &na, &err),
-                     SG_ERR_LIMIT);
+    memset(big, 'A', SG_PEM_MAX + 1);
+    assert_int_equal(sg_pem_check_pair(big, SG_PEM_MAX + 1, "k", 1, &na, &err), SG_ERR_LIMIT);
     assert_non_null(strstr(err.msg, "certificate PEM"));
     assert_int_equal(na, 0);
     na = -1;
-    assert_int_equal(sg_certs_check_pair("c", 1, big, SG_CERTS_PEM_MAX + 1, &na, &err),
-                     SG_ERR_LIMIT);
+    assert_int_equal(sg_pem_check_pair("c", 1, big, SG_PEM_MAX + 1, &na, &err), SG_ERR_LIMIT);
     assert_non_null(strstr(err.msg, "private key PEM"));
     assert_int_equal(na, 0);
     /* At the limit is still parsed (and found to hold no certificate). */
-    assert_int_equal(sg_certs_check_pair(big, SG_CERTS_PEM_MAX, "k", 1, &na, &err), SG_ERR_TLS);
-    assert_int_equal(sg_certs_check_pair(NULL, 0, "k", 1, &na, &err), SG_ERR_INVALID);
-    assert_int_equal(sg_certs_check_pair("c", 1, "k", 1, NULL, &err), SG_ERR_INVALID);
+    assert_int_equal(sg_pem_check_pair(big, SG_PEM_MAX, "k", 1, &na, &err), SG_ERR_TLS);
+    assert_int_equal(sg_pem_check_pair(NULL, 0, "k", 1, &na, &err), SG_ERR_INVALID);
+    assert_int_equal(sg_pem_check_pair("c", 1, "k", 1, NULL, &err), SG_ERR_INVALID);
     free(big);
 }
 
@@ -385,16 +384,16 @@ static void test_argument_checks(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        if (sg_certs_is_dns_label(cases[i].s) != cases[i].label ||
-            sg_certs_is_dns_name(cases[i].s) != cases[i].name ||
-            sg_certs_is_ip(cases[i].s) != cases[i].ip)
+        if (sg_san_is_dns_label(cases[i].s) != cases[i].label ||
+            sg_san_is_dns_name(cases[i].s) != cases[i].name ||
+            sg_san_is_ip(cases[i].s) != cases[i].ip)
             fail_msg("'%s': label %d name %d ip %d, want %d %d %d", cases[i].s,
-                     sg_certs_is_dns_label(cases[i].s), sg_certs_is_dns_name(cases[i].s),
-                     sg_certs_is_ip(cases[i].s), cases[i].label, cases[i].name, cases[i].ip);
+                     sg_san_is_dns_label(cases[i].s), sg_san_is_dns_name(cases[i].s),
+                     sg_san_is_ip(cases[i].s), cases[i].label, cases[i].name, cases[i].ip);
     }
-    assert_false(sg_certs_is_dns_label(NULL));
-    assert_false(sg_certs_is_dns_name(NULL));
-    assert_false(sg_certs_is_ip(NULL));
+    assert_false(sg_san_is_dns_label(NULL));
+    assert_false(sg_san_is_dns_name(NULL));
+    assert_false(sg_san_is_ip(NULL));
 }
 
 static char *slurp(const char *dir, const char *name)
@@ -430,7 +429,7 @@ static void remove_dir(const char *dir)
     assert_int_equal(rmdir(dir), 0);
 }
 
-/* What sg_certs_create writes passes sg_certs_check_pair, and the result
+/* What sg_certs_create writes passes sg_pem_check_pair, and the result
  * describes it: caBundle, names, expiry (cut to a CA that expires first). */
 static void test_create_result(void **state)
 {
@@ -470,7 +469,7 @@ static void test_create_result(void **state)
     crt = slurp(dir, "tls.crt");
     key = slurp(dir, "tls.key");
     ca = slurp(dir, "ca.crt");
-    if (sg_certs_check_pair(crt, strlen(crt), key, strlen(key), &na, &err) != 0)
+    if (sg_pem_check_pair(crt, strlen(crt), key, strlen(key), &na, &err) != 0)
         fail_msg("check_pair on create's output: %s", err.msg);
     assert_int_equal(na, res.tls_not_after);
     b64 = malloc(4 * (strlen(ca) + 2) / 3 + 1);
@@ -504,7 +503,7 @@ static void test_create_refuses_bad_opts(void **state)
     assert_non_null(strstr(err.msg, "'Bad_Name'"));
     assert_null(res.ca_bundle);
     opts.service = "ok";
-    opts.key_type = SG_CERTS_KEY_RSA;
+    opts.key_type = SG_MINT_KEY_RSA;
     opts.rsa_bits = 1024;
     assert_int_equal(sg_certs_create(&opts, &res, &err), SG_ERR_INVALID);
     assert_non_null(strstr(err.msg, "1024"));

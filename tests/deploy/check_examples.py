@@ -40,6 +40,8 @@ VERDICTS = [
     ("pod-no-profile.yaml", "default", 0),      # RuntimeDefault injected, see below
     ("pod-no-profile.yaml", "restricted", 1),   # restricted injects nothing
     ("pod-unconfined.yaml", "rollout/policy.yaml", 0),  # observe-only: a warning
+    ("service-mesh/pod-istio.yaml", "service-mesh/policy.yaml", 0),  # istio-init exempted
+    ("service-mesh/pod-istio.yaml", "default", 1),  # NET_ADMIN, NET_RAW outside baseline
 ]
 
 # What the comments in the examples promise would be refused.

@@ -24,11 +24,21 @@ static const char policy_yaml[] =
     "capabilities:\n"
     "  allowedAdd: [AUDIT_WRITE, CHOWN, NET_BIND_SERVICE, SETGID, SETUID]\n"
     "  defaultDrop: [ALL]\n"
+    "  requiredDrop: [NET_RAW, SYS_ADMIN]\n"
     "exemptions:\n"
     "  namespaces: [kube-system]\n"
     "  usernames: [\"system:serviceaccount:kube-system:*\"]\n"
     "  groups: [\"system:nodes\"]\n"
     "  runtimeClasses: [gvisor]\n"
+    "imageExemptions:\n"
+    "  - image: \"docker.io/istio/proxyv2:*\"\n"
+    "    containers: [istio-init]\n"
+    "    allowedAdd: [NET_ADMIN, NET_RAW]\n"
+    "    rules: [capabilities-required-drop]\n"
+    "  - image: docker.io/library/busybox@sha256:"
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+    "    namespaces: [\"tools-*\"]\n"
+    "    rules: [privileged, seccomp-unconfined, capabilities-add]\n"
     "overrides:\n"
     "  - match: {namespaces: [\"legacy-*\"]}\n"
     "    rules: {seccomp-unconfined: warn, privileged: audit, capabilities-add: warn,\n"
@@ -41,7 +51,8 @@ static const char policy_yaml[] =
     "      defaultDrop: [NET_RAW, SYS_ADMIN, ALL]\n"
     "  - match: {namespaces: [\"open-*\"], groups: [\"team-*\"]}\n"
     "    seccomp: {defaultProfile: {type: None}}\n"
-    "    capabilities: {defaultDrop: []}\n";
+    "    capabilities: {defaultDrop: []}\n"
+    "base: default\n";
 
 void fuzz_fail(const char *fmt, ...)
 {

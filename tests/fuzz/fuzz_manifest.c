@@ -1,5 +1,6 @@
 /* fuzz_manifest.c - manifests for `seccomp-guard check`: bytes ->
- * sg_manifest_parse, then each object (a *List's items too) through the
+ * sg_manifest_parse, then each object kubectl would send (a list's items,
+ * typed as kubectl types them: sg_kubelist_read) through the
  * same steps as cli/cmd_check.c: the engine in mutate mode, the planned
  * patch applied with sg_patch_apply, the engine in validate mode on the
  * patched copy, and the object written back as YAML (`check --mutate`).
@@ -21,6 +22,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "fuzz.h"
+#include "kubelist.h"
 #include "manifest.h"
 
 #define YAML_OUT_MAX (64 * 1024 * 1024)
@@ -151,21 +153,32 @@ static void judge_object(const cJSON *object)
     cJSON_Delete(copy);
 }
 
-/* cmd_check.c's check_document: a *List with items is its items. */
+static void judge_item(void *ctx, const struct sg_kubelist_item *item)
+{
+    (void)ctx;
+    FUZZ_CHECK((item->object != NULL) != (item->why != NULL),
+               "an item is neither sent nor refused with a reason");
+    if (item->object != NULL) {
+        round_trip(item->object, "list item");
+        judge_object(item->object);
+    }
+}
+
+/* cmd_check.c's check_document: what kubectl sends for the document. */
 static void judge_document(const cJSON *object)
 {
-    const char *kind = string_at(object, "kind", NULL);
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(object, "items");
-    size_t klen = kind != NULL ? strlen(kind) : 0;
+    struct sg_error err;
+    bool is_list = false;
+    int rc;
 
-    if (klen >= 4 && strcmp(kind + klen - 4, "List") == 0 && cJSON_IsArray(items)) {
-        for (const cJSON *it = items->child; it != NULL; it = it->next) {
-            if (cJSON_IsObject(it))
-                judge_object(it);
-        }
+    sg_error_clear(&err);
+    rc = sg_kubelist_read(object, judge_item, NULL, &is_list, &err);
+    if (rc < 0) {
+        FUZZ_CHECK(rc == SG_ERR_INVALID && err.msg[0] != '\0', "kubelist failed with %d", rc);
         return;
     }
-    judge_object(object);
+    if (!is_list)
+        judge_object(object);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -300,11 +300,19 @@ def realistic_pod(size=3000):
 # ---- a test file's environment and runner -----------------------------------
 
 
+# What an empty policy file meant before a policy had to name its base:
+# the default level asking nothing beyond baseline and dropping nothing.
+LEGACY_DEFAULT = (b"rules: {seccomp-unset: allow, capabilities-drop-all: allow, "
+                  b"privilege-escalation: allow}\ncapabilities: {defaultDrop: []}\n"
+                  b"base: default\n")
+
+
 class Env:
     """A scratch directory with certificates in a Secret-like volume and a
     policy in a ConfigMap-like one."""
 
-    def __init__(self, policy=b"", key_type="ecdsa"):
+    def __init__(self, policy=None, key_type="ecdsa"):
+        policy = LEGACY_DEFAULT if policy is None else policy
         self.dir = tempfile.mkdtemp(prefix="sg-server-test-")
         self.certs = make_certs(os.path.join(self.dir, "made"), key_type)
         self.ca = os.path.join(self.certs, "ca.crt")

@@ -14,6 +14,8 @@
 #include <cjson/cJSON.h>
 
 #include "arena.h"
+#include "policy.h"
+#include "review.h"
 
 static int setup(void **state)
 {
@@ -90,6 +92,42 @@ static void test_window_is_per_thread(void **state)
     sg_arena_end();
 }
 
+/* The engine inside the window, as serve runs it, on a body whose parse
+ * repairs strings (bytes that are not UTF-8) and finds problems (a key
+ * given twice, \u0000): the same response bytes as with malloc, nothing
+ * used after the window ends (ASan) and nothing leaked. */
+static void test_review_inside_gives_the_same_bytes(void **state)
+{
+    static const char body[] =
+        "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+        "\"uid\":\"u-1\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+        "\"operation\":\"CREATE\",\"namespace\":\"prod\",\"name\":\"web\xff\","
+        "\"object\":{\"metadata\":{\"labels\":{\"a\\u0000\":\"\\u0000\",\"a\":\"x\"}},"
+        "\"spec\":{\"containers\":[{\"name\":\"c\xfe\",\"securityContext\":{\"privileged\":"
+        "false,\"privileged\":true}}]}}}}";
+    struct sg_policy *policy = NULL;
+    struct sg_decision *in = NULL, *out = NULL;
+    struct sg_error err;
+    size_t in_len, out_len;
+    (void)state;
+
+    assert_int_equal(sg_policy_parse("p", "base: default\n", 14, &policy, &err), 0);
+    assert_int_equal(sg_review(policy, SG_REVIEW_VALIDATE, body, sizeof(body) - 1, &out, &err), 0);
+    sg_arena_begin();
+    assert_int_equal(sg_review(policy, SG_REVIEW_VALIDATE, body, sizeof(body) - 1, &in, &err), 0);
+    assert_true(sg_arena_used() > 0);
+    sg_arena_end();
+    const char *a = sg_decision_response(in, &in_len), *b = sg_decision_response(out, &out_len);
+    assert_int_equal(in_len, out_len);
+    assert_memory_equal(a, b, in_len);
+    assert_non_null(strstr(a, "\"allowed\":false"));
+    assert_non_null(strstr(a, "Pod \\\"web\xEF\xBF\xBD\\\""));
+    assert_non_null(strstr(a, "spec.containers[0].securityContext.privileged: the key is given"));
+    sg_decision_free(in);
+    sg_decision_free(out);
+    sg_policy_free(policy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -97,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_outside_uses_malloc),
         cmocka_unit_test(test_big_and_aligned),
         cmocka_unit_test(test_window_is_per_thread),
+        cmocka_unit_test(test_review_inside_gives_the_same_bytes),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

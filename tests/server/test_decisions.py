@@ -18,6 +18,9 @@ POLICY = b"""rules:
 seccomp:
   defaultProfile:
     type: RuntimeDefault
+capabilities:
+  defaultDrop: []
+base: default
 """
 env = Env(policy=POLICY)
 srv = env.server().start()

@@ -67,6 +67,8 @@ static void test_requests_and_histogram(void **state)
         strstr(t, "seccomp_guard_request_duration_seconds_count{endpoint=\"validate\"} 3\n"));
     assert_non_null(strstr(t, "seccomp_guard_policy_reloads_total{result=\"ok\"} 1\n"));
     assert_non_null(strstr(t, "seccomp_guard_policy_reloads_total{result=\"error\"} 1\n"));
+    /* The last reload failed: the file on disk is refused. */
+    assert_non_null(strstr(t, "seccomp_guard_policy_refused 1\n"));
     assert_non_null(strstr(t, "seccomp_guard_certificate_reloads_total{result=\"error\"} 1\n"));
     assert_non_null(strstr(t, "seccomp_guard_certificate_expiry_seconds 600\n"));
     assert_non_null(strstr(t, "seccomp_guard_request_timeouts_total 1\n"));

@@ -10,8 +10,10 @@ import threading
 
 from harness import *
 
-DENY = b"rules:\n  seccomp-unconfined: deny\n"
-WARN = b"rules:\n  seccomp-unconfined: warn\n"
+DENY = b"rules:\n  seccomp-unconfined: deny\nbase: default\n"
+WARN = b"rules:\n  seccomp-unconfined: warn\nbase: default\n"
+RESTRICTED = read(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                               "manifests", "policies", "restricted.yaml"))
 BROKEN = b"rules:\n  seccomp-unconfined: [deny\n"
 
 env = Env(policy=DENY)
@@ -184,6 +186,33 @@ def test_policy_change_and_broken_policy():
     d_err = metric(after, "seccomp_guard_policy_reloads_total", result="error") - metric(
         before, "seccomp_guard_policy_reloads_total", result="error")
     check((d_ok, d_err) == (1, 1), "reload metrics moved by ok=%s error=%s" % (d_ok, d_err))
+
+
+def test_truncated_policy_keeps_the_last_good():
+    """restricted.yaml cut after its first dozen lines (a writer that does
+    not replace the file in one step) would allow a pod with no seccomp
+    profile; it names no base, so it is refused and restricted stays."""
+    no_profile = json.dumps(review({"containers": [{"name": "c", "image": "i"}]}))
+    n = len(srv.events("policy-reload"))
+    env.config.update({"policy.yaml": RESTRICTED})
+    wait_event("policy-reload", n + 1)
+    code, body, _ = srv.post("/validate", no_profile)
+    check(code == 200 and json.loads(body)["response"]["allowed"] is False,
+          "restricted did not deny a pod without a profile: %s" % body)
+    check(metric(srv.metrics(), "seccomp_guard_policy_refused") == 0, "refused before the cut")
+    cut = b"".join(RESTRICTED.splitlines(keepends=True)[:12])
+    check(b"base:" not in cut, "the cut still names its base")
+    env.config.update({"policy.yaml": cut})
+    ev = wait_event("policy-reload", n + 2)[-1]
+    check(ev["level"] == "error" and "names no base" in ev["msg"] and
+          "last good one stays in force" in ev["msg"], "truncated policy refusal: %r" % ev)
+    check(metric(srv.metrics(), "seccomp_guard_policy_refused") == 1, "gauge not set")
+    code, body, _ = srv.post("/validate", no_profile)
+    check(code == 200 and json.loads(body)["response"]["allowed"] is False,
+          "the truncated policy replaced restricted: %s" % body)
+    env.config.update({"policy.yaml": DENY})
+    wait_event("policy-reload", n + 3)
+    check(metric(srv.metrics(), "seccomp_guard_policy_refused") == 0, "gauge not cleared")
 
 
 def test_sighup_reloads():

@@ -11,7 +11,11 @@ relies on:
   * a pod whose only problem under `restricted` was a missing profile is
     allowed after mutation, and mutation never leaves a container without
     a profile unless the user's own legacy annotation says otherwise;
-  * `check --mutate` prints the same object the patch makes.
+  * `check --mutate` prints the same object the patch makes;
+  * under a policy with capabilities.requiredDrop, every container that
+    neither adds a required capability nor is privileged drops each one
+    (or ALL) after mutation: appended to a drop list it has, in one it
+    gets otherwise.
 
 Objects: every PSA fixture (when the corpus is there), and generated pods
 in every template kind, with and without securityContext, with one and many
@@ -105,16 +109,19 @@ def patch_of(response):
     return json.loads(base64.b64decode(response["patch"]))
 
 
-def contains(original, patched):
+def contains(original, patched, key=None):
     """True when `patched` holds every value `original` holds. A null in the
-    original is no value: Kubernetes reads it as an absent field."""
+    original is no value: Kubernetes reads it as an absent field. A list
+    keeps its length, but for capabilities.drop, to which a required drop
+    is appended: there the user's entries stay, in order, in front."""
     if original is None:
         return True
     if isinstance(original, dict):
         return isinstance(patched, dict) and all(
-            k in patched and contains(v, patched[k]) for k, v in original.items())
+            k in patched and contains(v, patched[k], k) for k, v in original.items())
     if isinstance(original, list):
-        return isinstance(patched, list) and len(original) == len(patched) and all(
+        grows = key == "drop" and isinstance(patched, list) and len(patched) > len(original)
+        return isinstance(patched, list) and (len(original) == len(patched) or grows) and all(
             contains(a, b) for a, b in zip(original, patched))
     return original == patched and type(original) is type(patched)
 
@@ -215,6 +222,8 @@ def generated_templates():
         {"capabilities": {"add": ["NET_BIND_SERVICE"]}},
         {"capabilities": {"drop": []}},                  # an explicit empty drop: a choice
         {"capabilities": {"drop": ["ALL"]}},
+        {"capabilities": {"drop": ["sys_admin"], "add": ["ſys_time"]}},
+        {"capabilities": {"drop": ["CHOWN"], "add": ["net_raw"]}},
         {"seccompProfile": {"type": "RuntimeDefault"}},
         {"seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/a.json"}},
         {"privileged": True},
@@ -288,11 +297,49 @@ def only_problem_was_missing_profile():
             fail(f"{kind}: still denied after mutation: {a['status']['message']}", obj)
 
 
+REQUIRED = {"NET_RAW", "SYS_ADMIN"}
+
+
+def resolved(names):
+    """Capability names as runtimes read them (case folded as Go's
+    strings.ToUpper folds these ASCII and long-s spellings, CAP_ dropped)."""
+    out = set()
+    for n in names or []:
+        n = n.upper() if isinstance(n, str) else ""
+        out.add(n[4:] if n.startswith("CAP_") and n != "CAP_ALL" else n)
+    return out
+
+
+def required_drops_are_injected(items):
+    with open(MUTATE_POLICY, "w") as f:
+        f.write("capabilities: {defaultDrop: [], requiredDrop: [NET_RAW, SYS_ADMIN]}\n"
+                "base: default\n")
+    for (kind, obj, op), patched in zip(items, check_objects(items)):
+        if patched is None or (kind == "Pod" and op != "CREATE"):
+            continue
+        spec, _ = pod_spec(kind, patched)
+        if spec.get("os", {}).get("name") == "windows":
+            continue
+        for c in spec.get("initContainers", []) + spec.get("containers", []):
+            sc = c.get("securityContext") or {}
+            caps = sc.get("capabilities") or {}
+            if sc.get("privileged") is True or not isinstance(caps, dict):
+                continue
+            added, dropped = resolved(caps.get("add")), resolved(caps.get("drop"))
+            if "ALL" in added or "ALL" in dropped:
+                continue
+            missing = REQUIRED - added - dropped
+            if missing:
+                fail(f"{kind} {op}: container {c.get('name')} still keeps {sorted(missing)}",
+                     patched)
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     with open(MUTATE_POLICY, "w") as f:
         f.write("seccomp: {defaultProfile: {type: RuntimeDefault}}\n"
-                "capabilities: {defaultDrop: [ALL]}\n")
+                "capabilities: {defaultDrop: [ALL]}\n"
+                "base: default\n")
     check_objects([("Pod", pod, "CREATE") for _, pod in fixture_pods()])
     templates = generated_templates()
     items = []
@@ -306,6 +353,7 @@ def main():
         if p is not None and op == "CREATE" and i % 11 == 0:
             check_cli_agrees(kind, obj, p)
     only_problem_was_missing_profile()
+    required_drops_are_injected(items)
     for line in failures[:40]:
         print("FAIL", line)
     print(f"{counts['objects']} objects, {counts['patches']} patches ({counts['ops']} "

@@ -38,7 +38,25 @@ static const struct spelling_case cases[] = {
     {"SYS ADMIN", 0, NULL, 0},
     {"SYS-ADMIN", 0, NULL, 0},
     {"SYS_ADMIN\0X", 11, NULL, 0},
-    {"SYS_ADM\xC4\xB0N", 0, NULL, 0}, /* a dotted capital I */
+    /* Go's strings.ToUpper, as containerd and CRI-O call it, makes ASCII
+     * of two non-ASCII letters: U+017F long s and U+0131 dotless i. */
+    {"\xC5\xBFys_admin", 0, "SYS_ADMIN", SG_CAP_NONCANONICAL},
+    {"net_adm\xC4\xB1n", 0, "NET_ADMIN", SG_CAP_NONCANONICAL},
+    {"cap_\xC5\xBFy\xC5\xBF_admin", 0, "SYS_ADMIN", SG_CAP_NONCANONICAL},
+    {"\xC4\xB1pc_lock", 0, "IPC_LOCK", SG_CAP_NONCANONICAL},
+    {"c\xC4\xB1"
+     "ap_kill",
+     0, NULL, 0},
+    {"SYS_ADM\xC4\xB0N", 0, NULL, 0}, /* a dotted capital I stays itself */
+    {"\xE2\x84\xAAILL", 0, NULL, 0},  /* KELVIN SIGN: ToUpper keeps it */
+    /* Bytes that are not UTF-8 become U+FFFD each, as in Go: an overlong
+     * 'S' is no S, a lone continuation byte no letter. */
+    {"\xC1\x93YS_ADMIN", 0, NULL, 0},
+    {"\xE0\x81\x93YS_ADMIN", 0, NULL, 0},
+    {"SYS_ADMIN\xBF", 0, NULL, 0},
+    {"\xC5", 0, NULL, 0},
+    {"SYS_ADMIN\xC5", 0, NULL, 0},
+    {"\xED\xA0\x80", 0, NULL, 0}, /* a surrogate */
     {"\xEF\xBF\xBD", 0, NULL, 0},
     {"", 0, NULL, 0},
     {"CAP_", 0, NULL, 0},

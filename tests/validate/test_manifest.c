@@ -219,7 +219,7 @@ static void documents(void **state)
 static void json_streams(void **state)
 {
     const char *json = "  {\"kind\":\"Pod\",\"v\":\"yes\"}\n{\"kind\":\"Pod\",\"n\":"
-                       "\"SYS_ADMIN\\u0000\"}\n";
+                       "\"SYS_ADMIN\\u00e9\"}\n";
     struct sg_manifest m;
     struct sg_error err;
     (void)state;
@@ -228,8 +228,13 @@ static void json_streams(void **state)
     assert_int_equal(m.n, 2);
     assert_string_equal(cJSON_GetObjectItem(m.docs[0].object, "v")->valuestring, "yes");
     assert_string_equal(cJSON_GetObjectItem(m.docs[1].object, "n")->valuestring,
-                        "SYS_ADMIN\xEF\xBF\xBD");
+                        "SYS_ADMIN\xC3\xA9");
     assert_int_equal(m.docs[1].line, 2);
+    sg_manifest_release(&m);
+    /* cJSON would end the string at \u0000 and read SYS_ADMIN: refused. */
+    const char *nul = "{\"kind\":\"Pod\",\"n\":\"SYS_ADMIN\\u0000\"}";
+    assert_int_equal(sg_manifest_parse("m.json", nul, strlen(nul), &m, &err), SG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "\\u0000 (NUL) inside a string"));
     sg_manifest_release(&m);
     const char *bad = "{\"kind\":\"Pod\"}\n[1]\n";
     assert_int_equal(sg_manifest_parse("m.json", bad, strlen(bad), &m, &err), SG_ERR_INVALID);

@@ -13,14 +13,27 @@
 #include "capability.h"
 #include "policy.h"
 
+/* `yaml`, ending with `base: default` unless it names a base itself. */
+static char *with_base(const char *yaml)
+{
+    size_t n = strlen(yaml) + 32;
+    char *text = malloc(n);
+
+    assert_non_null(text);
+    snprintf(text, n, "%s%s", yaml, strstr(yaml, "base:") ? "" : "base: default\n");
+    return text;
+}
+
 static struct sg_policy *parse_ok(const char *yaml)
 {
     struct sg_policy *p = NULL;
     struct sg_error err;
+    char *text = with_base(yaml);
 
     sg_error_clear(&err);
-    if (sg_policy_parse("p.yaml", yaml, strlen(yaml), &p, &err) != 0)
+    if (sg_policy_parse("p.yaml", text, strlen(text), &p, &err) != 0)
         fail_msg("unexpected error: %s", err.msg);
+    free(text);
     return p;
 }
 
@@ -29,11 +42,26 @@ static void parse_fails(const char *yaml, const char *want)
 {
     struct sg_policy *p = NULL;
     struct sg_error err;
+    char *text = with_base(yaml);
 
     sg_error_clear(&err);
-    assert_int_equal(sg_policy_parse("p.yaml", yaml, strlen(yaml), &p, &err), SG_ERR_INVALID);
+    assert_int_equal(sg_policy_parse("p.yaml", text, strlen(text), &p, &err), SG_ERR_INVALID);
     assert_null(p);
     if (strstr(err.msg, want) == NULL)
+        fail_msg("message '%s' lacks '%s'", err.msg, want);
+    free(text);
+}
+
+/* Parses `yaml` exactly as given; fails unless refused with `want`. */
+static void refused_as_is(const char *yaml, size_t len, const char *want)
+{
+    struct sg_policy *p = NULL;
+    struct sg_error err;
+
+    sg_error_clear(&err);
+    assert_int_equal(sg_policy_parse("p.yaml", yaml, len, &p, &err), SG_ERR_INVALID);
+    assert_null(p);
+    if (strncmp(err.msg, "p.yaml:", 7) != 0 || strstr(err.msg, want) == NULL)
         fail_msg("message '%s' lacks '%s'", err.msg, want);
 }
 
@@ -59,29 +87,99 @@ static uint64_t caps(const char *const *names, size_t n)
     return m;
 }
 
-static void empty_file_is_safe_default(void **state)
+/* An empty file, or one that names no base, is refused with file:line: a
+ * policy cut short or emptied must never load as a weaker one. */
+static void empty_or_baseless_file_is_refused(void **state)
+{
+    const char *empty[] = {"", "# only a comment\n", "---\n", "~\n"};
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++)
+        refused_as_is(empty[i], strlen(empty[i]), ": the policy is empty");
+    refused_as_is("rules:\n  privileged: warn\n", 26, "p.yaml:3:1: the policy names no base");
+    refused_as_is("base: restricted\nrules: {privileged: warn}\n", 42,
+                  "p.yaml:1:1: base must be the last key");
+    refused_as_is("base: strict\n", 13, "p.yaml:1:7: unknown base 'strict'");
+    refused_as_is("base:\n", 6, "base must be a string, found null");
+    refused_as_is("base: [restricted]\n", 19, "base must be a string, found a list");
+}
+
+/* Every key a policy leaves out comes from its base. */
+static void bases_fill_every_key(void **state)
 {
     static const char *const baseline[] = {
         "AUDIT_WRITE",      "CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",      "MKNOD",
         "NET_BIND_SERVICE", "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT"};
-    const char *inputs[] = {"", "# only a comment\n", "---\n", "~\n"};
+    static const char *const restricted[] = {"NET_BIND_SERVICE"};
+    struct sg_policy *p;
+    struct sg_effective e;
     (void)state;
 
-    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
-        struct sg_policy *p = parse_ok(inputs[i]);
-        struct sg_effective e;
-        assert_int_equal(resolve(p, "default", "alice", NULL, NULL, &e), SG_EXEMPT_NONE);
-        assert_int_equal(e.action[SG_RULE_SECCOMP_UNCONFINED], SG_ACTION_DENY);
-        assert_int_equal(e.action[SG_RULE_PRIVILEGED], SG_ACTION_DENY);
-        assert_int_equal(e.action[SG_RULE_CAP_ADD], SG_ACTION_DENY);
-        assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_ALLOW);
-        assert_int_equal(e.action[SG_RULE_UNREADABLE], SG_ACTION_DENY);
-        assert_int_equal(e.action[SG_RULE_SECCOMP_INVALID], SG_ACTION_DENY);
-        assert_true(e.allowed_add == caps(baseline, 13));
-        assert_int_equal(e.default_profile, SG_PROFILE_RUNTIME_DEFAULT);
-        assert_int_equal(e.n_default_drop, 0);
+    p = parse_ok("base: baseline\n");
+    resolve(p, "default", "alice", NULL, NULL, &e);
+    assert_int_equal(e.action[SG_RULE_SECCOMP_UNCONFINED], SG_ACTION_DENY);
+    assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_ALLOW);
+    assert_int_equal(e.action[SG_RULE_CAP_DROP_ALL], SG_ACTION_ALLOW);
+    assert_true(e.allowed_add == caps(baseline, 13));
+    assert_int_equal(e.default_profile, SG_PROFILE_NONE);
+    assert_int_equal(e.n_default_drop, 0);
+    sg_policy_free(p);
+
+    p = parse_ok("base: restricted\n");
+    resolve(p, "default", "alice", NULL, NULL, &e);
+    assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_DENY);
+    assert_int_equal(e.action[SG_RULE_CAP_DROP_ALL], SG_ACTION_DENY);
+    assert_int_equal(e.action[SG_RULE_PRIV_ESCALATION], SG_ACTION_DENY);
+    assert_true(e.allowed_add == caps(restricted, 1));
+    assert_int_equal(e.default_profile, SG_PROFILE_NONE);
+    sg_policy_free(p);
+
+    p = parse_ok("rules: {privileged: warn}\nbase: default\n");
+    resolve(p, "default", "alice", NULL, NULL, &e);
+    assert_int_equal(e.action[SG_RULE_PRIVILEGED], SG_ACTION_WARN);
+    assert_int_equal(e.action[SG_RULE_SECCOMP_UNSET], SG_ACTION_WARN);
+    assert_int_equal(e.action[SG_RULE_CAP_DROP_ALL], SG_ACTION_AUDIT);
+    assert_int_equal(e.action[SG_RULE_CAP_REQUIRED_DROP], SG_ACTION_DENY);
+    assert_int_equal(e.action[SG_RULE_UNREADABLE], SG_ACTION_DENY);
+    assert_true(e.allowed_add == caps(baseline, 13));
+    assert_int_equal(e.default_profile, SG_PROFILE_RUNTIME_DEFAULT);
+    assert_int_equal(e.n_default_drop, 1);
+    assert_string_equal(sg_cap_name(e.default_drop[0]), "NET_RAW");
+    assert_true(e.required_drop == 0);
+    sg_policy_free(p);
+}
+
+/* No byte prefix of a policy loads as anything but the whole policy: each
+ * is refused, or (a cut in the trailing comment) prints the same. */
+static void no_prefix_loads_weaker(void **state)
+{
+    const char *src = "# tighter than the default level\n"
+                      "rules:\n  seccomp-unset: deny\n  privilege-escalation: deny\n"
+                      "capabilities:\n  allowedAdd:\n    - NET_BIND_SERVICE\n"
+                      "  requiredDrop: [NET_RAW]\n"
+                      "exemptions:\n  namespaces:\n    - kube-system\n"
+                      "base: default\n# the end\n";
+    struct sg_policy *whole = parse_ok(src), *p;
+    char *want = sg_policy_dump(whole), *got;
+    size_t loaded = 0, len = strlen(src);
+    struct sg_error err;
+    (void)state;
+
+    for (size_t n = 0; n < len; n++) {
+        p = NULL;
+        if (sg_policy_parse("p.yaml", src, n, &p, &err) != 0)
+            continue;
+        got = sg_policy_dump(p);
+        if (strcmp(got, want) != 0)
+            fail_msg("the first %zu bytes load as another policy:\n%s", n, got);
+        loaded++;
+        free(got);
         sg_policy_free(p);
     }
+    /* Only cuts within the base value's last letter or after it load. */
+    assert_true(loaded <= strlen("\n# the end\n") + 1);
+    free(want);
+    sg_policy_free(whole);
 }
 
 static void errors_name_file_line_and_column(void **state)
@@ -122,9 +220,9 @@ static void errors_name_file_line_and_column(void **state)
     parse_fails("rules:\n  privileged:\n", "privileged must be a string, found null");
     parse_fails("exemptions:\n  namespaces: [\"\"]\n", "is empty");
     parse_fails("exemptions:\n  namespaces: [\"team-[a\"]\n", "has '[' without ']'");
-    parse_fails("rules: {\n", "p.yaml:2:1: invalid YAML");
+    parse_fails("rules: {\n", "p.yaml:3:1: invalid YAML");
     parse_fails("rules: {}\n---\nrules: {}\n", "a second YAML document");
-    parse_fails("- a\n", "a policy must be a mapping");
+    refused_as_is("- a\n", 4, "p.yaml:1:1: a policy must be a mapping");
 }
 
 static void size_and_nul_are_bounded(void **state)
@@ -274,7 +372,9 @@ static void aliases_are_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(empty_file_is_safe_default),
+        cmocka_unit_test(empty_or_baseless_file_is_refused),
+        cmocka_unit_test(bases_fill_every_key),
+        cmocka_unit_test(no_prefix_loads_weaker),
         cmocka_unit_test(errors_name_file_line_and_column),
         cmocka_unit_test(size_and_nul_are_bounded),
         cmocka_unit_test(overrides_apply_in_order_and_match_all_selectors),

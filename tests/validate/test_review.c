@@ -34,13 +34,45 @@ static char *q(const char *s)
     return c;
 }
 
+/* The policies here give only what a test is about. What they leave out
+ * is what an empty policy meant before a policy had to name its base: the
+ * default level asking nothing beyond baseline and dropping nothing. Those
+ * keys are merged into the test's flow mappings (or added), then the base. */
+static void merge(char *text, size_t cap, const char *yaml, const char *key, const char *const *add,
+                  size_t n_add)
+{
+    const char *at = strstr(yaml, key);
+    char entries[512] = "";
+
+    for (size_t i = 0; i < n_add; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "%.*s", (int)(strchr(add[i], ':') - add[i]), add[i]);
+        if (strstr(yaml, id) == NULL)
+            snprintf(entries + strlen(entries), sizeof(entries) - strlen(entries), "%s, ", add[i]);
+    }
+    if (at == NULL) {
+        snprintf(text, cap, "%.*s {%.*s}\n%s", (int)(strlen(key) - 2), key,
+                 (int)(strlen(entries) > 2 ? strlen(entries) - 2 : 0), entries, yaml);
+        return;
+    }
+    at += strlen(key);
+    snprintf(text, cap, "%.*s%s%s", (int)(at - yaml), yaml, entries, at);
+}
+
 static struct sg_policy *policy_of(const char *yaml)
 {
+    static const char *const rules[] = {"seccomp-unset: allow", "capabilities-drop-all: allow",
+                                        "privilege-escalation: allow"};
+    static const char *const caps[] = {"defaultDrop: []"};
     struct sg_policy *p = NULL;
     struct sg_error err;
+    char a[4096], b[4096];
 
-    if (sg_policy_parse("test", yaml, strlen(yaml), &p, &err) != 0)
-        fail_msg("policy: %s", err.msg);
+    merge(a, sizeof(a), yaml, "rules: {", rules, 3);
+    merge(b, sizeof(b), a, "capabilities: {", caps, 1);
+    snprintf(a, sizeof(a), "%sbase: default\n", b);
+    if (sg_policy_parse("test", a, strlen(a), &p, &err) != 0)
+        fail_msg("policy: %s\n%s", err.msg, a);
     return p;
 }
 
@@ -373,7 +405,7 @@ static void capabilities_judged_as_granted(void **state)
         {"'ALL'", false, "grants every capability"},
         {"'CAP_CAP_SYS_ADMIN'", false, "is not a Linux capability"},
         {"' SYS_ADMIN'", false, "[capabilities-unknown]"},
-        {"'SYS_ADMIN\\u0000'", false, "[capabilities-unknown]"},
+        {"'SYS_ADMIN\\u0000'", false, "add[0]: holds \\u0000"},
         {"'\\u0130'", false, "[capabilities-unknown]"},
         {"'CHOWN','KILL','SYS_ADMIN'", false, "add[2]"},
     };
@@ -863,6 +895,118 @@ static void deep_nesting_is_an_error_not_a_crash(void **state)
     sg_policy_free(p);
 }
 
+/* What cJSON would read otherwise than the API server does: a key given
+ * twice (Go keeps the last), \u0000 (cJSON ends the string there), escapes,
+ * bytes that are not UTF-8, nesting, long numbers, text after the body. */
+static void json_the_cluster_reads_otherwise(void **state)
+{
+    struct sg_policy *p = policy_of("");
+    const struct {
+        const char *pod;
+        const char *msg;
+    } denied[] = {
+        {"{'spec':{'containers':[{'name':'a','securityContext':{'seccompProfile':{'type':"
+         "'RuntimeDefault'},'seccompProfile':{'type':'Unconfined'}}}]}}",
+         "(1) spec.containers[0].securityContext.seccompProfile: the key is given twice; "
+         "Kubernetes would keep only the last one, so the object cannot be judged safely "
+         "[unreadable]"},
+        /* Go would read the last type, RuntimeDefault, and run it: denied. */
+        {"{'spec':{'containers':[{'name':'a','securityContext':{'seccompProfile':{'type':"
+         "'Unconfined','type':'RuntimeDefault'}}}]}}",
+         "spec.containers[0].securityContext.seccompProfile.type: the key is given twice"},
+        {"{'spec':{'securityContext':{'seccompProfile':{'type':'\\u0055nconfined'}},"
+         "'containers':[{'name':'a'}]}}",
+         "spec.securityContext.seccompProfile.type: is \"Unconfined\""},
+        /* cJSON would read RuntimeDefault and profiles/ok.json. */
+        {"{'spec':{'securityContext':{'seccompProfile':{'type':'RuntimeDefault\\u0000x'}},"
+         "'containers':[{'name':'a'}]}}",
+         "spec.securityContext.seccompProfile.type: holds \\u0000 (a NUL character)"},
+        {"{'spec':{'securityContext':{'seccompProfile':{'type':'Localhost','localhostProfile':"
+         "'profiles/ok.json\\u0000/../../../etc/x'}},'containers':[{'name':'a'}]}}",
+         "spec.securityContext.seccompProfile.localhostProfile: holds \\u0000"},
+        /* Nothing is skipped: a key given twice where no rule looks is
+         * refused too, so a rule added later cannot read a field the
+         * parser left out. */
+        {"{'metadata':{'managedFields':[{'fieldsV1':{'f:spec':{},'f:spec':{}}}]},"
+         "'spec':{'containers':[{'name':'a'}]}}",
+         "metadata.managedFields[0].fieldsV1.f:spec: the key is given twice"},
+    };
+    const struct {
+        const char *body;
+        const char *msg;
+    } refused[] = {
+        {"{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':"
+         "'u-1\\u0000x'}}",
+         "the body cannot be read exactly: request.uid: holds \\u0000"},
+        {"{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':"
+         "'u-1'}} {}",
+         "the body has data after the JSON object (at byte 86 of 88)"},
+        {"{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':"
+         "'u-1','name':'x\\udc00'}}",
+         "the body is not valid JSON: a lone UTF-16 surrogate"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+        pod_case("", denied[i].pod, false, denied[i].msg);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char *b = q(refused[i].body);
+        struct result r = run(p, SG_REVIEW_VALIDATE, b);
+        assert_int_equal(r.rc, SG_ERR_INVALID);
+        expect_in(r.msg, refused[i].msg);
+        free(b);
+    }
+
+    /* A number of 400 digits, which cJSON would read short. */
+    char digits[401], object[600];
+    memset(digits, '7', 400);
+    digits[400] = '\0';
+    snprintf(object, sizeof(object),
+             "{'spec':{'terminationGracePeriodSeconds':%s,'containers':[{'name':'a'}]}}", digits);
+    char *body = review("v1", "CREATE", "", "Pod", "", object, NULL);
+    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    assert_int_equal(r.rc, SG_ERR_INVALID);
+    expect_in(r.msg, "the body is not valid JSON: a number of more than 63 characters, which "
+                     "cJSON does not read whole at byte ");
+    free(body);
+
+    /* 10,000 nested lists inside the object: a depth error, not cJSON's
+     * (its bound is 1000) nor a stack overflow. */
+    size_t depth = 10000, n = 0;
+    char *deep = malloc(2 * depth + 64);
+    n += (size_t)sprintf(deep, "{'spec':{'x':");
+    memset(deep + n, '[', depth);
+    memset(deep + n + depth, ']', depth);
+    n += 2 * depth;
+    sprintf(deep + n, "}}");
+    body = review("v1", "CREATE", "", "Pod", "", deep, NULL);
+    r = run(p, SG_REVIEW_VALIDATE, body);
+    assert_int_equal(r.rc, SG_ERR_INVALID);
+    expect_in(r.msg, "the body is nested more than 512 deep (at byte ");
+    free(body);
+    free(deep);
+
+    /* Bytes that are not UTF-8 read as U+FFFD, as Go reads them, so the
+     * response that echoes them stays UTF-8. */
+    body = review("v1", "CREATE", "", "Pod", "", unconfined_pod, NULL);
+    char *name = strstr(body, "\"name\":\"n\"");
+    assert_non_null(name);
+    size_t at = (size_t)(name - body) + 8, len = strlen(body);
+    char *bad = malloc(len + 2);
+    memcpy(bad, body, at + 1);
+    bad[at + 1] = (char)0xFF;
+    memcpy(bad + at + 2, body + at + 1, len - at);
+    r = run(p, SG_REVIEW_VALIDATE, bad);
+    assert_int_equal(r.rc, 0);
+    assert_false(allowed(&r));
+    expect_in(message(&r), "Pod \"n\xEF\xBF\xBD\" violates");
+    assert_null(strchr(r.bytes, (char)0xFF));
+    done(&r);
+    free(bad);
+    free(body);
+    sg_policy_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -885,6 +1029,7 @@ int main(void)
         cmocka_unit_test(mutation_keeps_added_capabilities),
         cmocka_unit_test(pointers_are_escaped_and_patches_apply),
         cmocka_unit_test(deep_nesting_is_an_error_not_a_crash),
+        cmocka_unit_test(json_the_cluster_reads_otherwise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@ enum sg_err {
     SG_ERR_IO = -4,       /* a file or socket could not be read or written */
     SG_ERR_TLS = -5,      /* certificate, key or TLS set-up */
     SG_ERR_INTERNAL = -6, /* a bug: an invariant did not hold */
+    SG_ERR_EXISTS = -7,   /* a file that must not be replaced is there already */
 };
 
 #define SG_ERROR_MSG_MAX 1024

@@ -71,6 +71,8 @@ const char *sg_error_code_name(int code)
         return "TLS error";
     case SG_ERR_INTERNAL:
         return "internal error";
+    case SG_ERR_EXISTS:
+        return "already exists";
     default:
         return "unknown error";
     }
