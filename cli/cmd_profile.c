@@ -3,10 +3,12 @@
  * run runs a command under one, record writes one from what a command
  * does (profile/sandbox). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -474,15 +476,39 @@ static void comment_for(struct sg_buf *b, char **cmd)
     }
 }
 
-/* Writes the text to `out` ("-": stdout), a file through a temporary one
- * renamed over it, so a failed run never leaves half a profile. */
+/* Writes the text to `out` ("-": stdout). A regular file (or a new one)
+ * is replaced whole, through a temporary file renamed over it, so a failed
+ * run never leaves half a profile; anything else (/dev/null, /dev/stdout, a
+ * FIFO, a symbolic link) is written into, as a shell's `>` does: renaming
+ * over /dev/null would replace the device with a file. */
 static int write_out(const char *out, const char *text, struct sg_error *err)
 {
-    if (strcmp(out, "-") != 0)
-        return sg_file_write_atomic(out, text, strlen(text), 0644, true, err);
-    if (fputs(text, stdout) < 0 || fflush(stdout) != 0)
-        return sg_error_set(err, SG_ERR_IO, "standard output: %s", strerror(errno));
-    return 0;
+    size_t len = strlen(text), done = 0;
+    struct stat st;
+    int fd;
+
+    if (strcmp(out, "-") != 0 && (lstat(out, &st) != 0 || S_ISREG(st.st_mode)))
+        return sg_file_write_atomic(out, text, len, 0644, true, err);
+    if (strcmp(out, "-") == 0) {
+        if (fputs(text, stdout) < 0 || fflush(stdout) != 0)
+            return sg_error_set(err, SG_ERR_IO, "standard output: %s", strerror(errno));
+        return 0;
+    }
+    fd = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return sg_error_set(err, SG_ERR_IO, "%s: %s", out, strerror(errno));
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            sg_error_set(err, SG_ERR_IO, "%s: %s", out, strerror(n < 0 ? errno : EIO));
+            close(fd);
+            return err->code;
+        }
+        done += (size_t)n;
+    }
+    return close(fd) == 0 ? 0 : sg_error_set(err, SG_ERR_IO, "%s: %s", out, strerror(errno));
 }
 
 static void report_recording(const char *cmd, const struct sg_recording *rec,

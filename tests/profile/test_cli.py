@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -372,6 +373,19 @@ def record_children_and_errors():
         expect(sg("profile", "record", "--output", gone), 2, "record without a command")
         expect(sg("profile", "record", "--output", "/nonexistent/dir/p.json", "--", "busybox", "true"),
                2, "record to an unwritable place")
+        # Not a regular file: written into, never replaced (a device stays a
+        # device, a link a link), as a shell's > does.
+        r = sg("profile", "record", "--output", "/dev/null", "--", "busybox", "true")
+        expect(r, 0, "record to /dev/null")
+        if not stat.S_ISCHR(os.stat("/dev/null").st_mode):
+            fail("record replaced /dev/null")
+        target, link = os.path.join(tmp, "target.json"), os.path.join(tmp, "link.json")
+        open(target, "w").close()
+        os.symlink(target, link)
+        expect(sg("profile", "record", "--output", link, "--", "busybox", "true"), 0,
+               "record through a symbolic link")
+        if not os.path.islink(link) or json.load(open(target))["defaultAction"] != "SCMP_ACT_ERRNO":
+            fail("record replaced the link instead of writing through it")
         # Standard output by default.
         r = sg("profile", "record", "--", "busybox", "true")
         expect(r, 0, "record to stdout")
