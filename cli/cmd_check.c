@@ -240,7 +240,7 @@ static void check_object(struct check *c, const char *file, const struct sg_mani
         sg_buf_release(&injected);
         return;
     }
-    rc = sg_engine_judge(c->policy, &req, SG_REVIEW_MUTATE, &mutated);
+    rc = sg_engine_judge(c->policy, &req, SG_MODE_MUTATE, &mutated);
     if (rc < 0) {
         fprintf(stderr, "seccomp-guard check: out of memory\n");
         set_status(c, EXIT_BAD_INPUT);
@@ -265,7 +265,7 @@ static void check_object(struct check *c, const char *file, const struct sg_mani
         }
         sg_patch_describe(&mutated.patch, &mutated.eff, &injected);
         req.object = copy;
-        rc = sg_engine_judge(c->policy, &req, SG_REVIEW_VALIDATE, &judged);
+        rc = sg_engine_judge(c->policy, &req, SG_MODE_VALIDATE, &judged);
         if (rc < 0) {
             fprintf(stderr, "seccomp-guard check: out of memory\n");
             set_status(c, EXIT_BAD_INPUT);

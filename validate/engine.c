@@ -85,8 +85,8 @@ static int update_is_significant(const struct sg_request *req, const struct sg_p
     return rc;
 }
 
-int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req,
-                    enum sg_review_mode mode, struct sg_outcome *out)
+int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req, enum sg_mode mode,
+                    struct sg_outcome *out)
 {
     struct sg_pod pod;
     struct sg_subject subject;
@@ -157,7 +157,7 @@ int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req
             goto out;
         }
     }
-    if (mode == SG_REVIEW_MUTATE) {
+    if (mode == SG_MODE_MUTATE) {
         /* A pod's spec is immutable after creation, and the
          * ephemeralcontainers subresource takes no other change: patching
          * an UPDATE would only make the API server refuse it. */

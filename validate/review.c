@@ -42,19 +42,6 @@ struct sg_decision {
     size_t n_rules;
 };
 
-const char *sg_verdict_name(enum sg_verdict v)
-{
-    switch (v) {
-    case SG_VERDICT_ALLOW:
-        return "allow";
-    case SG_VERDICT_WARN:
-        return "warn";
-    case SG_VERDICT_DENY:
-        return "deny";
-    }
-    return "?";
-}
-
 void sg_decision_free(struct sg_decision *d)
 {
     if (d == NULL)
@@ -475,119 +462,150 @@ static char *dup_or_empty(const char *s)
     return strdup(s != NULL ? s : "");
 }
 
-int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const char *body,
-              size_t len, struct sg_decision **out, struct sg_error *err)
+/* Step 1: the body as JSON, whole and alone. Reading problems inside it
+ * (a key given twice, \u0000) go to env->problems; what leaves no
+ * AdmissionReview to answer is an error. */
+static int parse_body(const char *body, size_t len, struct envelope *env, cJSON **root,
+                      struct sg_error *err)
+{
+    struct sg_json_options json = {
+        .unique_keys = true, .findings = &env->problems, .within = object_within};
+    const char *why = NULL;
+    size_t at = 0;
+    int rc;
+
+    if (len > SG_REVIEW_MAX_BYTES)
+        return sg_error_set(err, SG_ERR_LIMIT, "the body has %zu bytes; at most %d are read", len,
+                            SG_REVIEW_MAX_BYTES);
+    rc = sg_json_parse(body, len, &json, root, &at, &why);
+    if (rc == SG_ERR_NOMEM)
+        return sg_error_set(err, rc, "out of memory");
+    if (rc == SG_ERR_LIMIT)
+        return sg_error_set(err, SG_ERR_INVALID,
+                            "the body is nested more than %d deep (at byte %zu)", SG_JSON_MAX_DEPTH,
+                            at);
+    if (rc < 0)
+        return sg_error_set(err, SG_ERR_INVALID,
+                            "the body is not valid JSON: %s at byte %zu of %zu", why, at, len);
+    while (at < len &&
+           (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
+        at++;
+    if (at != len)
+        return sg_error_set(err, SG_ERR_INVALID,
+                            "the body has data after the JSON object (at byte %zu of %zu)", at,
+                            len);
+    return 0;
+}
+
+/* The decision and its copies of the request facts, before the response. */
+static int new_decision(const struct envelope *env, enum sg_verdict verdict,
+                        struct sg_decision **out)
+{
+    struct sg_decision *d = calloc(1, sizeof(*d));
+
+    *out = NULL;
+    if (d == NULL)
+        return SG_ERR_NOMEM;
+    d->verdict = verdict;
+    d->uid = dup_or_empty(env->uid);
+    d->kind = dup_or_empty(env->kind);
+    d->namespace = dup_or_empty(env->namespace);
+    d->name = dup_or_empty(object_name(env));
+    d->operation = dup_or_empty(env->operation);
+    d->user = dup_or_empty(env->username);
+    if (!d->uid || !d->kind || !d->namespace || !d->name || !d->operation || !d->user) {
+        sg_decision_free(d);
+        return SG_ERR_NOMEM;
+    }
+    *out = d;
+    return 0;
+}
+
+/* Step 3a: the envelope or the body could not be read exactly, so the
+ * engine is not asked: the request is denied with what was found. An
+ * unknown kind with an unreadable field is still unreadable, never "a
+ * kind we do not judge". */
+static int decide_unreadable(const struct envelope *env, struct sg_decision **out)
+{
+    const struct sg_outcome denied = {.verdict = SG_VERDICT_DENY};
+    struct sg_decision *d = NULL;
+    int rc;
+
+    rc = new_decision(env, SG_VERDICT_DENY, &d);
+    if (rc == 0)
+        rc = build_response(env, &denied, &env->problems, d);
+    if (rc == 0)
+        d->rules[d->n_rules++] = sg_rule_id(SG_RULE_UNREADABLE);
+    if (rc == 0)
+        *out = d;
+    else
+        sg_decision_free(d);
+    return rc;
+}
+
+/* Step 3b: the engine's judgement of the request, as a response. */
+static int decide(const struct sg_policy *policy, enum sg_mode mode, const struct envelope *env,
+                  struct sg_decision **out)
+{
+    const struct sg_request req = {
+        .op = sg_op_find(env->operation),
+        .kind = sg_kind_find(env->group, env->kind),
+        .subresource = env->subresource,
+        .namespace = env->namespace,
+        .username = env->username,
+        .groups = env->groups,
+        .n_groups = env->n_groups,
+        .object = env->object,
+        .old_object = env->old_object,
+    };
+    struct sg_outcome oc;
+    struct sg_decision *d = NULL;
+    int rc;
+
+    rc = sg_engine_judge(policy, &req, mode, &oc);
+    if (rc == 0)
+        rc = new_decision(env, oc.verdict, &d);
+    if (rc == 0)
+        rc = build_response(env, &oc, &oc.report, d);
+    if (rc == 0) {
+        collect_rules(d, &oc);
+        *out = d;
+        d = NULL;
+    }
+    sg_decision_free(d);
+    sg_outcome_release(&oc);
+    return rc;
+}
+
+int sg_review(const struct sg_policy *policy, enum sg_mode mode, const char *body, size_t len,
+              struct sg_decision **out, struct sg_error *err)
 {
     struct envelope env;
     /* Outside env, so that zeroing env does not clear 8 KiB per request:
      * only the first n_groups slots are ever read. */
     const char *groups[MAX_GROUPS];
-    struct sg_request req;
-    struct sg_outcome oc;
-    struct sg_decision *d = NULL;
-    const struct sg_report *report;
-    struct sg_json_options json = {
-        .unique_keys = true, .findings = &env.problems, .within = object_within};
     cJSON *root = NULL;
-    const char *why = NULL;
-    size_t at = 0;
-    bool have_outcome = false;
     int rc;
 
     *out = NULL;
     memset(&env, 0, sizeof(env));
     env.groups = groups;
     sg_report_init(&env.problems);
-    if (len > SG_REVIEW_MAX_BYTES) {
-        rc = sg_error_set(err, SG_ERR_LIMIT, "the body has %zu bytes; at most %d are read", len,
-                          SG_REVIEW_MAX_BYTES);
-        goto out;
-    }
-    rc = sg_json_parse(body, len, &json, &root, &at, &why);
-    while (rc == 0 && at < len &&
-           (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
-        at++;
-    if (rc == SG_ERR_NOMEM) {
-        rc = sg_error_set(err, rc, "out of memory");
-        goto out;
-    }
-    if (rc == SG_ERR_LIMIT) {
-        rc = sg_error_set(err, SG_ERR_INVALID, "the body is nested more than %d deep (at byte %zu)",
-                          SG_JSON_MAX_DEPTH, at);
-        goto out;
-    }
-    if (rc < 0) {
-        rc = sg_error_set(err, SG_ERR_INVALID, "the body is not valid JSON: %s at byte %zu of %zu",
-                          why, at, len);
-        goto out;
-    }
-    if (at != len) {
-        rc = sg_error_set(err, SG_ERR_INVALID,
-                          "the body has data after the JSON object (at byte %zu of %zu)", at, len);
-        goto out;
-    }
-    rc = read_envelope(root, &env, err);
+    rc = parse_body(body, len, &env, &root, err);
+    if (rc == 0)
+        rc = read_envelope(root, &env, err);
     if (rc == 0)
         rc = refuse_unreadable_identity(&env.problems, err);
     if (rc < 0)
         goto out;
-
-    req = (struct sg_request){
-        .op = sg_op_find(env.operation),
-        .kind = sg_kind_find(env.group, env.kind),
-        .subresource = env.subresource,
-        .namespace = env.namespace,
-        .username = env.username,
-        .groups = env.groups,
-        .n_groups = env.n_groups,
-        .object = env.object,
-        .old_object = env.old_object,
-    };
-    rc = sg_engine_judge(policy, &req, mode, &oc);
-    have_outcome = true;
-    if (rc < 0) {
+    if (env.problems.n > 0 || env.problems.nomem)
+        rc = decide_unreadable(&env, out);
+    else
+        rc = decide(policy, mode, &env, out);
+    if (rc < 0)
         rc = sg_error_set(err, rc, "out of memory");
-        goto out;
-    }
-    /* Envelope problems decide first: an unknown kind with an unreadable
-     * field is still unreadable, never "a kind we do not judge". */
-    report = env.problems.n > 0 || env.problems.nomem ? &env.problems : &oc.report;
-
-    d = calloc(1, sizeof(*d));
-    if (d == NULL) {
-        rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    d->verdict = report == &env.problems ? SG_VERDICT_DENY : oc.verdict;
-    d->uid = dup_or_empty(env.uid);
-    d->kind = dup_or_empty(env.kind);
-    d->namespace = dup_or_empty(env.namespace);
-    d->name = dup_or_empty(object_name(&env));
-    d->operation = dup_or_empty(env.operation);
-    d->user = dup_or_empty(env.username);
-    if (!d->uid || !d->kind || !d->namespace || !d->name || !d->operation || !d->user) {
-        rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if (report == &env.problems) {
-        struct sg_outcome denied = {.verdict = SG_VERDICT_DENY};
-        rc = build_response(&env, &denied, report, d);
-        d->rules[d->n_rules++] = sg_rule_id(SG_RULE_UNREADABLE);
-    } else {
-        rc = build_response(&env, &oc, report, d);
-        collect_rules(d, &oc);
-    }
-    if (rc < 0) {
-        rc = sg_error_set(err, rc, "out of memory");
-        goto out;
-    }
-    *out = d;
-    d = NULL;
 out:
-    if (have_outcome)
-        sg_outcome_release(&oc);
     sg_report_release(&env.problems);
-    sg_decision_free(d);
     cJSON_Delete(root);
     return rc;
 }

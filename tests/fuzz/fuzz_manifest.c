@@ -96,7 +96,7 @@ static void judge_object(const cJSON *object)
     };
     if (req.kind == SG_KIND_OTHER)
         return;
-    rc = sg_engine_judge(fuzz_policy(), &req, SG_REVIEW_MUTATE, &mutated);
+    rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_MUTATE, &mutated);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (mutate) failed with %d", rc);
     if (mutated.verdict == SG_VERDICT_DENY) {
         FUZZ_CHECK(mutated.patch.n == 0, "a denied object has a patch");
@@ -123,7 +123,7 @@ static void judge_object(const cJSON *object)
                   o, sg_buf_str(&text));
     }
     req.object = copy;
-    rc = sg_engine_judge(fuzz_policy(), &req, SG_REVIEW_MUTATE, &again);
+    rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_MUTATE, &again);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (mutate again) failed with %d", rc);
     FUZZ_CHECK(again.verdict != SG_VERDICT_DENY, "the patched object cannot be read");
     if (again.patch.n != 0) {
@@ -132,14 +132,14 @@ static void judge_object(const cJSON *object)
         sg_patch_write(&again.patch, &text);
         fuzz_fail("a mutated object is patched again\nobject: %s\npatch: %s", o, sg_buf_str(&text));
     }
-    rc = sg_engine_judge(fuzz_policy(), &req, SG_REVIEW_VALIDATE, &judged);
+    rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_VALIDATE, &judged);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (validate) failed with %d", rc);
     if (sg_report_has(&judged.report, SG_RULE_UNREADABLE) && mutated.patch.n > 0) {
         /* Mutation reads less than validation (not drop's items): the
          * original may be unreadable already; the patch must not make it so. */
         struct sg_outcome before;
         req.object = object;
-        rc = sg_engine_judge(fuzz_policy(), &req, SG_REVIEW_VALIDATE, &before);
+        rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_VALIDATE, &before);
         FUZZ_CHECK(rc == 0, "sg_engine_judge (validate) failed with %d", rc);
         FUZZ_CHECK(sg_report_has(&before.report, SG_RULE_UNREADABLE),
                    "the patch made the object unreadable");

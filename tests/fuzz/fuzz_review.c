@@ -523,7 +523,7 @@ static void check_patch(const char *patch_b64, const uint8_t *data, size_t size)
     body = cJSON_PrintUnformatted(root);
     FUZZ_CHECK(body != NULL, "out of memory");
     sg_error_clear(&err);
-    rc = sg_review(fuzz_policy(), SG_REVIEW_MUTATE, body, strlen(body), &d, &err);
+    rc = sg_review(fuzz_policy(), SG_MODE_MUTATE, body, strlen(body), &d, &err);
     FUZZ_CHECK(rc == 0, "the patched review is refused: %s\n%s", err.msg, body);
     FUZZ_CHECK(!sg_decision_patched(d), "a mutated object was patched again\nfirst patch: %s\n%s",
                text, sg_decision_response(d, NULL));
@@ -535,8 +535,8 @@ static void check_patch(const char *patch_b64, const uint8_t *data, size_t size)
     free(text);
 }
 
-static void check_decision(const struct sg_decision *d, enum sg_review_mode mode,
-                           const uint8_t *data, size_t size)
+static void check_decision(const struct sg_decision *d, enum sg_mode mode, const uint8_t *data,
+                           size_t size)
 {
     size_t len = 0;
     const char *text = sg_decision_response(d, &len);
@@ -555,7 +555,7 @@ static void check_decision(const struct sg_decision *d, enum sg_review_mode mode
     FUZZ_CHECK(cJSON_IsBool(allowed) && cJSON_IsTrue(allowed) == (verdict != SG_VERDICT_DENY),
                "allowed disagrees with the verdict %s: %s", sg_verdict_name(verdict), text);
     FUZZ_CHECK((patch != NULL) == sg_decision_patched(d), "patched disagrees with the response");
-    FUZZ_CHECK(!sg_decision_patched(d) || (mode == SG_REVIEW_MUTATE && verdict != SG_VERDICT_DENY),
+    FUZZ_CHECK(!sg_decision_patched(d) || (mode == SG_MODE_MUTATE && verdict != SG_VERDICT_DENY),
                "a %s response carries a patch", sg_verdict_name(verdict));
     FUZZ_CHECK(sg_decision_patched(d) == (sg_decision_injected(d)[0] != '\0'),
                "injected text disagrees with the patch");
@@ -573,7 +573,7 @@ static void check_decision(const struct sg_decision *d, enum sg_review_mode mode
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const enum sg_review_mode modes[] = {SG_REVIEW_VALIDATE, SG_REVIEW_MUTATE};
+    static const enum sg_mode modes[] = {SG_MODE_VALIDATE, SG_MODE_MUTATE};
 
     if (size > FUZZ_REVIEW_MAX)
         size = FUZZ_REVIEW_MAX;

@@ -90,8 +90,7 @@ static void test_decisions_by_verdict_and_rule(void **state)
     assert_int_equal(sg_metrics_new(&m), 0);
     assert_int_equal(sg_policy_default(&p, &err), 0);
     assert_int_equal(
-        sg_review(p, SG_REVIEW_VALIDATE, UNCONFINED_REVIEW, strlen(UNCONFINED_REVIEW), &d, &err),
-        0);
+        sg_review(p, SG_MODE_VALIDATE, UNCONFINED_REVIEW, strlen(UNCONFINED_REVIEW), &d, &err), 0);
     assert_int_equal(sg_decision_verdict(d), SG_VERDICT_DENY);
     sg_metrics_decision(m, SG_ENDPOINT_VALIDATE, d);
     sg_metrics_decision(m, SG_ENDPOINT_VALIDATE, d);
