@@ -1,9 +1,10 @@
 /* fuzz_manifest.c - manifests for `seccomp-guard check`: bytes ->
  * sg_manifest_parse, then each object kubectl would send (a list's items,
  * typed as kubectl types them: sg_kubelist_read) through the
- * same steps as cli/cmd_check.c: the engine in mutate mode, the planned
- * patch applied with sg_patch_apply, the engine in validate mode on the
- * patched copy, and the object written back as YAML (`check --mutate`).
+ * steps sg_check_object takes (validate/check.c), each taken here one by
+ * one: the engine in mutate mode, the planned patch applied with
+ * sg_patch_apply, the engine in validate mode on the patched copy; and the
+ * object written back as YAML (`check --mutate`).
  *
  * Invariants:
  *   - a failure is SG_ERR_INVALID or SG_ERR_LIMIT with a message;
@@ -12,7 +13,9 @@
  *     as patched;
  *   - a patch the engine plans always applies; the patched object is no
  *     less readable than the original, and mutating it again plans
- *     nothing. */
+ *     nothing;
+ *   - sg_check_object, the `check` command's path, gives the verdict and
+ *     the patched object these steps give. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "check.h"
 #include "engine.h"
 #include "fuzz.h"
 #include "kubelist.h"
@@ -66,7 +70,30 @@ static void round_trip(const cJSON *object, const char *what)
     sg_buf_release(&b);
 }
 
-/* One object, as cmd_check.c's check_object judges it. */
+/* check.h's one call against the steps above, taken one by one. */
+static void same_as_check(const cJSON *object, const struct sg_request *req,
+                          enum sg_verdict verdict, const cJSON *patched)
+{
+    const struct sg_check_subject subject = {
+        .namespace = req->namespace,
+        .username = req->username,
+        .groups = req->groups,
+        .n_groups = req->n_groups,
+    };
+    struct sg_check c;
+    struct sg_error err;
+
+    sg_error_clear(&err);
+    FUZZ_CHECK(sg_check_object(fuzz_policy(), object, &subject, &c, &err) == 0,
+               "sg_check_object failed: %s", err.msg);
+    FUZZ_CHECK(c.judged && c.verdict == verdict, "sg_check_object says %s, the steps %s",
+               sg_verdict_name(c.verdict), sg_verdict_name(verdict));
+    FUZZ_CHECK(c.mutated != NULL && cJSON_Compare(c.mutated, patched, true),
+               "sg_check_object patched the object differently");
+    sg_check_release(&c);
+}
+
+/* One object, through the steps of sg_check_object (check.c). */
 static void judge_object(const cJSON *object)
 {
     const char *api = string_at(object, "apiVersion", NULL);
@@ -147,6 +174,7 @@ static void judge_object(const cJSON *object)
     }
     if (mutated.patch.n > 0)
         round_trip(copy, "patched object");
+    same_as_check(object, &req, judged.verdict, copy);
     sg_outcome_release(&judged);
     sg_outcome_release(&again);
     sg_outcome_release(&mutated);
