@@ -38,9 +38,10 @@ struct sg_decision {
      * the server writes its log line. */
     char *uid, *kind, *namespace, *name, *operation, *user;
     char *injected;
-    const char *rules[SG_RULE_COUNT + 2];
-    size_t n_rules;
+    uint32_t hits; /* bit h: hit h of rule.h */
 };
+
+_Static_assert(SG_HIT_COUNT <= 32, "a decision's hits are the bits of a uint32_t");
 
 void sg_decision_free(struct sg_decision *d)
 {
@@ -109,14 +110,9 @@ const char *sg_decision_user(const struct sg_decision *d)
     return d->user;
 }
 
-size_t sg_decision_rule_count(const struct sg_decision *d)
+uint32_t sg_decision_hits(const struct sg_decision *d)
 {
-    return d->n_rules;
-}
-
-const char *sg_decision_rule(const struct sg_decision *d, size_t i)
-{
-    return i < d->n_rules ? d->rules[i] : NULL;
+    return d->hits;
 }
 
 /* ---- reading the envelope --------------------------------------------- */
@@ -424,16 +420,19 @@ out:
     return rc;
 }
 
-static void collect_rules(struct sg_decision *d, const struct sg_outcome *oc)
+static uint32_t hits_of(const struct sg_outcome *oc)
 {
-    for (int r = 0; r < SG_RULE_COUNT; r++) {
+    uint32_t hits = 0;
+
+    for (unsigned r = 0; r < SG_RULE_COUNT; r++) {
         if (sg_report_has(&oc->report, (enum sg_rule)r))
-            d->rules[d->n_rules++] = sg_rule_id((enum sg_rule)r);
+            hits |= 1u << r;
     }
     if (oc->patch.seccomp)
-        d->rules[d->n_rules++] = "inject-seccomp";
+        hits |= 1u << SG_HIT_INJECT_SECCOMP;
     if (oc->patch.drop_count > 0)
-        d->rules[d->n_rules++] = "inject-drop";
+        hits |= 1u << SG_HIT_INJECT_DROP;
+    return hits;
 }
 
 /* What the parse finds in a body cJSON read (a key given twice, a string
@@ -535,7 +534,7 @@ static int decide_unreadable(const struct envelope *env, struct sg_decision **ou
     if (rc == 0)
         rc = build_response(env, &denied, &env->problems, d);
     if (rc == 0)
-        d->rules[d->n_rules++] = sg_rule_id(SG_RULE_UNREADABLE);
+        d->hits = 1u << SG_RULE_UNREADABLE;
     if (rc == 0)
         *out = d;
     else
@@ -568,7 +567,7 @@ static int decide(const struct sg_policy *policy, enum sg_mode mode, const struc
     if (rc == 0)
         rc = build_response(env, &oc, &oc.report, d);
     if (rc == 0) {
-        collect_rules(d, &oc);
+        d->hits = hits_of(&oc);
         *out = d;
         d = NULL;
     }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "policy.h"
@@ -58,11 +59,10 @@ const char *sg_decision_name(const struct sg_decision *d);
 const char *sg_decision_operation(const struct sg_decision *d);
 const char *sg_decision_user(const struct sg_decision *d);
 
-/* The rules hit (violations whose action was not `allow`, plus `inject-*`
- * when mutation patched something), each once, in a stable order. The
- * strings are static rule ids ("seccomp-unconfined"). */
-size_t sg_decision_rule_count(const struct sg_decision *d);
-const char *sg_decision_rule(const struct sg_decision *d, size_t i);
+/* The rules hit (violations whose action was not `allow`) and what
+ * mutation injected, as bits: bit h is hit h of rule.h (SG_HIT_COUNT of
+ * them, rules first). sg_hit_name spells one. */
+uint32_t sg_decision_hits(const struct sg_decision *d);
 
 /* Frees a decision. NULL is a no-op. */
 void sg_decision_free(struct sg_decision *d);

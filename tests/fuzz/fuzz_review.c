@@ -35,6 +35,7 @@
 #include "json.h"
 #include "mutate.h"
 #include "review.h"
+#include "rule.h"
 
 static int b64_value(char c)
 {
@@ -541,6 +542,8 @@ static void check_decision(const struct sg_decision *d, enum sg_mode mode, const
     size_t len = 0;
     const char *text = sg_decision_response(d, &len);
     enum sg_verdict verdict = sg_decision_verdict(d);
+    const uint32_t inject = 1u << SG_HIT_INJECT_SECCOMP | 1u << SG_HIT_INJECT_DROP;
+    uint32_t hits;
     cJSON *root, *response, *uid, *allowed, *patch;
 
     FUZZ_CHECK(text != NULL && strlen(text) == len, "response length is not its text's");
@@ -559,8 +562,10 @@ static void check_decision(const struct sg_decision *d, enum sg_mode mode, const
                "a %s response carries a patch", sg_verdict_name(verdict));
     FUZZ_CHECK(sg_decision_patched(d) == (sg_decision_injected(d)[0] != '\0'),
                "injected text disagrees with the patch");
-    for (size_t i = 0; i < sg_decision_rule_count(d); i++)
-        FUZZ_CHECK(sg_decision_rule(d, i) != NULL, "rule %zu is NULL", i);
+    hits = sg_decision_hits(d);
+    FUZZ_CHECK((hits >> SG_HIT_COUNT) == 0, "hits past the last one: %#x", (unsigned)hits);
+    FUZZ_CHECK(((hits & inject) != 0) == sg_decision_patched(d),
+               "the inject-* hits disagree with the patch (hits %#x)", (unsigned)hits);
     FUZZ_CHECK(sg_decision_kind(d) && sg_decision_namespace(d) && sg_decision_name(d) &&
                    sg_decision_operation(d) && sg_decision_user(d),
                "a request fact is NULL");
