@@ -52,7 +52,7 @@ static int apply_mutation(const cJSON *object, const struct sg_outcome *mutated,
     out->mutated = cJSON_Duplicate(object, true);
     if (out->mutated == NULL)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-    rc = sg_patch_apply(out->mutated, &mutated->patch, err);
+    rc = sg_patch_apply(out->mutated, &mutated->mutation.patch, err);
     if (rc == SG_ERR_NOMEM)
         return rc;
     if (rc < 0) {
@@ -62,7 +62,7 @@ static int apply_mutation(const cJSON *object, const struct sg_outcome *mutated,
         return SG_ERR_INTERNAL;
     }
     sg_buf_init(&injected, INJECTED_MAX);
-    sg_patch_describe(&mutated->patch, &mutated->eff, &injected);
+    sg_mutate_describe(&mutated->mutation, &mutated->eff, &injected);
     out->injected = sg_buf_steal(&injected);
     if (out->injected == NULL)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "rules.h"
+#include "judge.h"
 
 static const char *const op_names[] = {
     [SG_OP_CREATE] = "CREATE",
@@ -95,7 +95,7 @@ int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req
 
     memset(out, 0, sizeof(*out));
     sg_report_init(&out->report);
-    sg_patch_init(&out->patch);
+    sg_mutation_init(&out->mutation);
     memset(&pod, 0, sizeof(pod));
     out->judged = true;
 
@@ -162,11 +162,11 @@ int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req
          * ephemeralcontainers subresource takes no other change: patching
          * an UPDATE would only make the API server refuse it. */
         if (req->op == SG_OP_CREATE || req->kind != SG_KIND_POD)
-            rc = sg_mutate_plan(&pod, &out->eff, &out->patch);
+            rc = sg_mutate_plan(&pod, &out->eff, &out->mutation);
         out->verdict = SG_VERDICT_ALLOW;
         goto out;
     }
-    sg_rules_judge(&pod, &out->eff, &out->report);
+    sg_judge_pod(&pod, &out->eff, &out->report);
     out->verdict = verdict_of(&out->report);
 out:
     sg_pod_release(&pod);
@@ -176,5 +176,5 @@ out:
 void sg_outcome_release(struct sg_outcome *out)
 {
     sg_report_release(&out->report);
-    sg_patch_release(&out->patch);
+    sg_mutation_release(&out->mutation);
 }

@@ -44,7 +44,7 @@ struct sg_outcome {
     const char *skip_reason;     /* why not judged, when !judged */
     enum sg_exemption exemption; /* SG_EXEMPT_NONE unless exempt */
     struct sg_report report;     /* violations whose action is not allow */
-    struct sg_patch patch;       /* mutate mode only */
+    struct sg_mutation mutation; /* mutate mode only */
     struct sg_effective eff;     /* the rules that were in force */
 };
 

@@ -139,7 +139,7 @@ static const char *request_string(const cJSON *request, const char *key, struct 
 {
     const cJSON *item = NULL;
 
-    sg_json_member(request, key, SG_JSON_STRING, path, problems, &item);
+    sg_field_member(request, key, SG_FIELD_STRING, path, problems, &item);
     return string_or_empty(item);
 }
 
@@ -149,16 +149,16 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
                 *groups = NULL, *item = NULL;
     struct sg_report scratch;
     struct sg_path path;
-    enum sg_json_got got;
+    enum sg_field_got got;
 
     sg_report_init(&scratch);
     sg_path_init(&path, NULL);
     if (!cJSON_IsObject(root))
         return sg_error_set(err, SG_ERR_INVALID, "the body is %s, not an AdmissionReview object",
                             sg_json_type_name(root));
-    sg_json_member(root, "apiVersion", SG_JSON_STRING, &path, &scratch, &api);
-    sg_json_member(root, "kind", SG_JSON_STRING, &path, &scratch, &kind);
-    got = sg_json_member(root, "request", SG_JSON_OBJECT, &path, &scratch, &request);
+    sg_field_member(root, "apiVersion", SG_FIELD_STRING, &path, &scratch, &api);
+    sg_field_member(root, "kind", SG_FIELD_STRING, &path, &scratch, &kind);
+    got = sg_field_member(root, "request", SG_FIELD_OBJECT, &path, &scratch, &request);
     sg_report_release(&scratch);
     if (api == NULL || (strcmp(api->valuestring, "admission.k8s.io/v1") != 0 &&
                         strcmp(api->valuestring, "admission.k8s.io/v1beta1") != 0))
@@ -166,19 +166,20 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
                             "apiVersion must be admission.k8s.io/v1 or admission.k8s.io/v1beta1");
     if (kind == NULL || strcmp(kind->valuestring, "AdmissionReview") != 0)
         return sg_error_set(err, SG_ERR_INVALID, "kind must be AdmissionReview");
-    if (got != SG_GOT_OK)
+    if (got != SG_FIELD_OK)
         return sg_error_set(err, SG_ERR_INVALID, "request is missing or not an object");
     env->api_version = api->valuestring;
 
     sg_path_init(&path, "request");
-    got = sg_json_member(request, "uid", SG_JSON_STRING, &path, &scratch, &uid);
+    got = sg_field_member(request, "uid", SG_FIELD_STRING, &path, &scratch, &uid);
     sg_report_release(&scratch);
-    if (got != SG_GOT_OK || uid->valuestring[0] == '\0')
+    if (got != SG_FIELD_OK || uid->valuestring[0] == '\0')
         return sg_error_set(err, SG_ERR_INVALID, "request.uid is missing or not a string");
     env->uid = uid->valuestring;
 
     /* From here on there is a uid to answer: problems are denials. */
-    if (sg_json_member(request, "kind", SG_JSON_OBJECT, &path, &env->problems, &gvk) == SG_GOT_OK) {
+    if (sg_field_member(request, "kind", SG_FIELD_OBJECT, &path, &env->problems, &gvk) ==
+        SG_FIELD_OK) {
         size_t mark = sg_path_key(&path, "kind");
         env->group = request_string(gvk, "group", &path, &env->problems);
         env->kind = request_string(gvk, "kind", &path, &env->problems);
@@ -194,17 +195,17 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
     env->operation = request_string(request, "operation", &path, &env->problems);
     env->namespace = request_string(request, "namespace", &path, &env->problems);
     env->name = request_string(request, "name", &path, &env->problems);
-    if (sg_json_member(request, "userInfo", SG_JSON_OBJECT, &path, &env->problems, &user) ==
-        SG_GOT_OK) {
+    if (sg_field_member(request, "userInfo", SG_FIELD_OBJECT, &path, &env->problems, &user) ==
+        SG_FIELD_OK) {
         size_t mark = sg_path_key(&path, "userInfo");
         env->username = request_string(user, "username", &path, &env->problems);
-        if (sg_json_member(user, "groups", SG_JSON_ARRAY, &path, &env->problems, &groups) ==
-            SG_GOT_OK) {
+        if (sg_field_member(user, "groups", SG_FIELD_ARRAY, &path, &env->problems, &groups) ==
+            SG_FIELD_OK) {
             size_t gmark = sg_path_key(&path, "groups");
             size_t index = 0;
             for (item = groups->child; item != NULL; item = item->next, index++) {
                 size_t imark = sg_path_index(&path, index);
-                if (sg_json_check(item, SG_JSON_STRING, &path, &env->problems) == SG_GOT_OK) {
+                if (sg_field_check(item, SG_FIELD_STRING, &path, &env->problems) == SG_FIELD_OK) {
                     if (env->n_groups == MAX_GROUPS) {
                         /* A group past the bound could be the one an
                          * override or exemption names: refuse to guess. */
@@ -224,8 +225,8 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
     }
     if (env->username == NULL)
         env->username = "";
-    sg_json_member(request, "object", SG_JSON_OBJECT, &path, &env->problems, &env->object);
-    sg_json_member(request, "oldObject", SG_JSON_OBJECT, &path, &env->problems, &env->old_object);
+    sg_field_member(request, "object", SG_FIELD_OBJECT, &path, &env->problems, &env->object);
+    sg_field_member(request, "oldObject", SG_FIELD_OBJECT, &path, &env->problems, &env->old_object);
     return 0;
 }
 
@@ -380,9 +381,9 @@ static int build_response(const struct envelope *env, const struct sg_outcome *o
     sg_buf_hint(&b, RESPONSE_HINT);
     sg_buf_init(&patch, MAX_RESPONSE / 2);
     sg_buf_init(&injected, AUDIT_VALUE_MAX);
-    if (oc->patch.n > 0) {
-        sg_patch_write(&oc->patch, &patch);
-        sg_patch_describe(&oc->patch, &oc->eff, &injected);
+    if (oc->mutation.patch.n > 0) {
+        sg_patch_write(&oc->mutation.patch, &patch);
+        sg_mutate_describe(&oc->mutation, &oc->eff, &injected);
     }
     sg_buf_adds(&b, "{\"apiVersion\":");
     sg_json_write_string(&b, env->api_version);
@@ -428,9 +429,9 @@ static uint32_t hits_of(const struct sg_outcome *oc)
         if (sg_report_has(&oc->report, (enum sg_rule)r))
             hits |= 1u << r;
     }
-    if (oc->patch.seccomp)
+    if (oc->mutation.seccomp)
         hits |= 1u << SG_HIT_INJECT_SECCOMP;
-    if (oc->patch.drop_count > 0)
+    if (oc->mutation.drop_count > 0)
         hits |= 1u << SG_HIT_INJECT_DROP;
     return hits;
 }

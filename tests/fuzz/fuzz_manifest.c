@@ -126,26 +126,26 @@ static void judge_object(const cJSON *object)
     rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_MUTATE, &mutated);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (mutate) failed with %d", rc);
     if (mutated.verdict == SG_VERDICT_DENY) {
-        FUZZ_CHECK(mutated.patch.n == 0, "a denied object has a patch");
+        FUZZ_CHECK(mutated.mutation.patch.n == 0, "a denied object has a patch");
         sg_outcome_release(&mutated);
         return;
     }
     FUZZ_CHECK(mutated.verdict == SG_VERDICT_ALLOW, "mutate mode gave %s",
                sg_verdict_name(mutated.verdict));
     sg_buf_init(&text, 1024 * 1024);
-    sg_patch_write(&mutated.patch, &text);
-    sg_patch_describe(&mutated.patch, &mutated.eff, &text);
+    sg_patch_write(&mutated.mutation.patch, &text);
+    sg_mutate_describe(&mutated.mutation, &mutated.eff, &text);
     FUZZ_CHECK(!sg_buf_failed(&text), "the patch cannot be written");
     sg_buf_release(&text);
 
     copy = cJSON_Duplicate(object, true);
     FUZZ_CHECK(copy != NULL, "out of memory");
     sg_error_clear(&err);
-    rc = sg_patch_apply(copy, &mutated.patch, &err);
+    rc = sg_patch_apply(copy, &mutated.mutation.patch, &err);
     if (rc < 0) {
         char *o = cJSON_PrintUnformatted(object);
         sg_buf_init(&text, 1024 * 1024);
-        sg_patch_write(&mutated.patch, &text);
+        sg_patch_write(&mutated.mutation.patch, &text);
         fuzz_fail("a patch the engine planned does not apply: %s\nobject: %s\npatch: %s", err.msg,
                   o, sg_buf_str(&text));
     }
@@ -153,15 +153,15 @@ static void judge_object(const cJSON *object)
     rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_MUTATE, &again);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (mutate again) failed with %d", rc);
     FUZZ_CHECK(again.verdict != SG_VERDICT_DENY, "the patched object cannot be read");
-    if (again.patch.n != 0) {
+    if (again.mutation.patch.n != 0) {
         char *o = cJSON_PrintUnformatted(copy);
         sg_buf_init(&text, 1024 * 1024);
-        sg_patch_write(&again.patch, &text);
+        sg_patch_write(&again.mutation.patch, &text);
         fuzz_fail("a mutated object is patched again\nobject: %s\npatch: %s", o, sg_buf_str(&text));
     }
     rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_VALIDATE, &judged);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (validate) failed with %d", rc);
-    if (sg_report_has(&judged.report, SG_RULE_UNREADABLE) && mutated.patch.n > 0) {
+    if (sg_report_has(&judged.report, SG_RULE_UNREADABLE) && mutated.mutation.patch.n > 0) {
         /* Mutation reads less than validation (not drop's items): the
          * original may be unreadable already; the patch must not make it so. */
         struct sg_outcome before;
@@ -172,7 +172,7 @@ static void judge_object(const cJSON *object)
                    "the patch made the object unreadable");
         sg_outcome_release(&before);
     }
-    if (mutated.patch.n > 0)
+    if (mutated.mutation.patch.n > 0)
         round_trip(copy, "patched object");
     same_as_check(object, &req, judged.verdict, copy);
     sg_outcome_release(&judged);

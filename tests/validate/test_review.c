@@ -849,8 +849,8 @@ static void pointers_are_escaped_and_patches_apply(void **state)
     char *out;
     (void)state;
 
-    sg_pointer_append(pointer, sizeof(pointer), "a/b~c");
-    sg_pointer_append(pointer, sizeof(pointer), "new");
+    sg_patch_pointer_append(pointer, sizeof(pointer), "a/b~c");
+    sg_patch_pointer_append(pointer, sizeof(pointer), "new");
     assert_string_equal(pointer, "/a~1b~0c/new");
     sg_patch_init(&patch);
     patch.ops = calloc(4, sizeof(*patch.ops));
