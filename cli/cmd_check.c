@@ -14,6 +14,7 @@
 #include "json.h"
 #include "kubelist.h"
 #include "manifest.h"
+#include "yaml_write.h"
 #include "policy.h"
 
 #define MAX_DIR_DEPTH 32
@@ -164,7 +165,7 @@ static void print_mutated(struct check *c, const cJSON *object)
     if (!c->opt->mutate)
         return;
     sg_buf_init(&b, OUTPUT_MAX);
-    if (sg_manifest_write_yaml(object, &b) < 0) {
+    if (sg_yaml_write(object, &b) < 0) {
         fprintf(stderr, "seccomp-guard check: cannot write an object as YAML\n");
         set_status(c, EXIT_BAD_INPUT);
     } else {

@@ -8,7 +8,7 @@
  *
  * Invariants:
  *   - a failure is SG_ERR_INVALID or SG_ERR_LIMIT with a message;
- *   - an object written with sg_manifest_write_yaml reads back as one
+ *   - an object written with sg_yaml_write reads back as one
  *     document equal to it (cJSON_Compare), for the object as read and
  *     as patched;
  *   - a patch the engine plans always applies; the patched object is no
@@ -28,6 +28,7 @@
 #include "fuzz.h"
 #include "kubelist.h"
 #include "manifest.h"
+#include "yaml_write.h"
 
 #define YAML_OUT_MAX (64 * 1024 * 1024)
 
@@ -53,8 +54,8 @@ static void round_trip(const cJSON *object, const char *what)
      * twice, an inexact integer) and read invalid UTF-8 as U+FFFD, so every
      * object read prints back and reads back the same. */
     sg_buf_init(&b, YAML_OUT_MAX);
-    rc = sg_manifest_write_yaml(object, &b);
-    FUZZ_CHECK(rc == 0, "%s: sg_manifest_write_yaml failed with %d", what, rc);
+    rc = sg_yaml_write(object, &b);
+    FUZZ_CHECK(rc == 0, "%s: sg_yaml_write failed with %d", what, rc);
     sg_error_clear(&err);
     rc = sg_manifest_parse("written.yaml", b.data, b.len, &again, &err);
     FUZZ_CHECK(rc == 0, "%s: the YAML written does not read back: %s\n---\n%s", what, err.msg,
