@@ -85,6 +85,42 @@ static int update_is_significant(const struct sg_request *req, const struct sg_p
     return rc;
 }
 
+/* What is decided before the object is read: kinds, operations and
+ * subresources that are not judged, and requests that cannot be. Returns
+ * true when *out holds the outcome. */
+static bool decided_before_reading(const struct sg_request *req, struct sg_outcome *out)
+{
+    if (req->kind == SG_KIND_OTHER) {
+        skip(out, "kind not judged");
+        return true;
+    }
+    if (req->op == SG_OP_DELETE || req->op == SG_OP_CONNECT) {
+        skip(out, "operation not judged");
+        return true;
+    }
+    if (ignored_subresource(req)) {
+        skip(out, "subresource not judged");
+        return true;
+    }
+    if (req->op == SG_OP_UNKNOWN) {
+        sg_report_add(&out->report, SG_RULE_UNREADABLE, SG_ACTION_DENY, "request.operation",
+                      "unknown operation",
+                      "is not CREATE, UPDATE, DELETE or CONNECT; seccomp-guard cannot tell "
+                      "what the request does");
+        out->verdict = SG_VERDICT_DENY;
+        return true;
+    }
+    if (req->object == NULL) {
+        sg_report_add(&out->report, SG_RULE_UNREADABLE, SG_ACTION_DENY, "request.object",
+                      "the request has no object",
+                      "is missing: a %s %s carries the object to judge", sg_kind_name(req->kind),
+                      req->op == SG_OP_CREATE ? "CREATE" : "UPDATE");
+        out->verdict = SG_VERDICT_DENY;
+        return true;
+    }
+    return false;
+}
+
 int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req, enum sg_mode mode,
                     struct sg_outcome *out)
 {
@@ -98,35 +134,8 @@ int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req
     sg_mutation_init(&out->mutation);
     memset(&pod, 0, sizeof(pod));
     out->judged = true;
-
-    if (req->kind == SG_KIND_OTHER) {
-        skip(out, "kind not judged");
+    if (decided_before_reading(req, out))
         return 0;
-    }
-    if (req->op == SG_OP_DELETE || req->op == SG_OP_CONNECT) {
-        skip(out, "operation not judged");
-        return 0;
-    }
-    if (ignored_subresource(req)) {
-        skip(out, "subresource not judged");
-        return 0;
-    }
-    if (req->op == SG_OP_UNKNOWN) {
-        sg_report_add(&out->report, SG_RULE_UNREADABLE, SG_ACTION_DENY, "request.operation",
-                      "unknown operation",
-                      "is not CREATE, UPDATE, DELETE or CONNECT; seccomp-guard cannot tell "
-                      "what the request does");
-        out->verdict = SG_VERDICT_DENY;
-        return 0;
-    }
-    if (req->object == NULL) {
-        sg_report_add(&out->report, SG_RULE_UNREADABLE, SG_ACTION_DENY, "request.object",
-                      "the request has no object",
-                      "is missing: a %s %s carries the object to judge", sg_kind_name(req->kind),
-                      req->op == SG_OP_CREATE ? "CREATE" : "UPDATE");
-        out->verdict = SG_VERDICT_DENY;
-        return 0;
-    }
 
     rc = sg_pod_read(req->object, req->kind, &pod, &out->report);
     if (rc < 0)

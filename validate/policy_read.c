@@ -521,16 +521,56 @@ static int parser_error(const yaml_parser_t *parser, const char *name, struct sg
                         parser->context ? " " : "", parser->context ? parser->context : "");
 }
 
+/* Loads the one document a policy is into *doc (the caller deletes it
+ * when this returns 0): not empty, and nothing after it. */
+static int load_one_document(yaml_parser_t *parser, const char *name, yaml_document_t *doc,
+                             struct sg_error *err)
+{
+    yaml_document_t extra;
+    yaml_node_t *root;
+    yaml_mark_t mark;
+    bool second;
+    int rc;
+
+    if (!yaml_parser_load(parser, doc))
+        return parser_error(parser, name, err);
+    root = yaml_document_get_root_node(doc);
+    if (root == NULL || sg_pyaml_is_null(root)) {
+        mark = root != NULL ? root->start_mark : doc->end_mark;
+        rc = sg_error_set(err, SG_ERR_INVALID,
+                          "%s:%zu:%zu: the policy is empty; a policy ends with its base "
+                          "('base: restricted', 'base: baseline' or 'base: default')",
+                          name, mark.line + 1, mark.column + 1);
+        goto fail;
+    }
+    if (!yaml_parser_load(parser, &extra)) {
+        rc = parser_error(parser, name, err);
+        goto fail;
+    }
+    second = yaml_document_get_root_node(&extra) != NULL;
+    mark = extra.start_mark;
+    yaml_document_delete(&extra);
+    if (second) {
+        rc = sg_error_set(err, SG_ERR_INVALID,
+                          "%s:%zu:%zu: a second YAML document; a policy is one document", name,
+                          mark.line + 1, mark.column + 1);
+        goto fail;
+    }
+    return 0;
+fail:
+    yaml_document_delete(doc);
+    return rc;
+}
+
 int sg_policy_parse(const char *name, const char *yaml, size_t len, struct sg_policy **out,
                     struct sg_error *err)
 {
     yaml_parser_t parser;
-    yaml_document_t doc, extra;
-    bool have_doc = false, have_parser = false, second;
+    yaml_document_t doc;
+    bool have_doc = false, have_parser = false;
     struct sg_policy *p = NULL;
     struct sg_pyaml_reader r = {.name = name, .doc = &doc, .err = err};
     yaml_node_t *root;
-    yaml_mark_t mark;
     int rc;
 
     *out = NULL;
@@ -550,33 +590,11 @@ int sg_policy_parse(const char *name, const char *yaml, size_t len, struct sg_po
     }
     have_parser = true;
     yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rc = parser_error(&parser, name, err);
+    rc = load_one_document(&parser, name, &doc, err);
+    if (rc < 0)
         goto out;
-    }
     have_doc = true;
     root = yaml_document_get_root_node(&doc);
-    if (root == NULL || sg_pyaml_is_null(root)) {
-        mark = root != NULL ? root->start_mark : doc.end_mark;
-        rc = sg_error_set(err, SG_ERR_INVALID,
-                          "%s:%zu:%zu: the policy is empty; a policy ends with its base "
-                          "('base: restricted', 'base: baseline' or 'base: default')",
-                          name, mark.line + 1, mark.column + 1);
-        goto out;
-    }
-    if (!yaml_parser_load(&parser, &extra)) {
-        rc = parser_error(&parser, name, err);
-        goto out;
-    }
-    second = yaml_document_get_root_node(&extra) != NULL;
-    mark = extra.start_mark;
-    yaml_document_delete(&extra);
-    if (second) {
-        rc = sg_error_set(err, SG_ERR_INVALID,
-                          "%s:%zu:%zu: a second YAML document; a policy is one document", name,
-                          mark.line + 1, mark.column + 1);
-        goto out;
-    }
     if (root->type != YAML_MAPPING_NODE) {
         rc = sg_pyaml_fail_at(&r, root, "a policy must be a mapping, found %s",
                               sg_pyaml_node_kind(root));

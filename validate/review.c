@@ -143,10 +143,46 @@ static const char *request_string(const cJSON *request, const char *key, struct 
     return string_or_empty(item);
 }
 
+/* request.userInfo: the username and the groups, for exemptions and
+ * overrides. */
+static void read_user(const cJSON *request, struct sg_path *path, struct envelope *env)
+{
+    const cJSON *user = NULL, *groups = NULL, *item;
+    size_t mark, gmark, index = 0;
+
+    if (sg_field_member(request, "userInfo", SG_FIELD_OBJECT, path, &env->problems, &user) !=
+        SG_FIELD_OK)
+        return;
+    mark = sg_path_key(path, "userInfo");
+    env->username = request_string(user, "username", path, &env->problems);
+    if (sg_field_member(user, "groups", SG_FIELD_ARRAY, path, &env->problems, &groups) !=
+        SG_FIELD_OK) {
+        sg_path_pop(path, mark);
+        return;
+    }
+    gmark = sg_path_key(path, "groups");
+    for (item = groups->child; item != NULL; item = item->next, index++) {
+        size_t imark = sg_path_index(path, index);
+        if (sg_field_check(item, SG_FIELD_STRING, path, &env->problems) == SG_FIELD_OK) {
+            if (env->n_groups == MAX_GROUPS) {
+                /* A group past the bound could be the one an override or
+                 * exemption names: refuse to guess. */
+                sg_report_add(&env->problems, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
+                              "too many groups", "the user has more than %d groups", MAX_GROUPS);
+                sg_path_pop(path, imark);
+                break;
+            }
+            env->groups[env->n_groups++] = item->valuestring;
+        }
+        sg_path_pop(path, imark);
+    }
+    sg_path_pop(path, gmark);
+    sg_path_pop(path, mark);
+}
+
 static int read_envelope(const cJSON *root, struct envelope *env, struct sg_error *err)
 {
-    const cJSON *api = NULL, *kind = NULL, *request = NULL, *uid = NULL, *gvk = NULL, *user = NULL,
-                *groups = NULL, *item = NULL;
+    const cJSON *api = NULL, *kind = NULL, *request = NULL, *uid = NULL, *gvk = NULL;
     struct sg_report scratch;
     struct sg_path path;
     enum sg_field_got got;
@@ -195,34 +231,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
     env->operation = request_string(request, "operation", &path, &env->problems);
     env->namespace = request_string(request, "namespace", &path, &env->problems);
     env->name = request_string(request, "name", &path, &env->problems);
-    if (sg_field_member(request, "userInfo", SG_FIELD_OBJECT, &path, &env->problems, &user) ==
-        SG_FIELD_OK) {
-        size_t mark = sg_path_key(&path, "userInfo");
-        env->username = request_string(user, "username", &path, &env->problems);
-        if (sg_field_member(user, "groups", SG_FIELD_ARRAY, &path, &env->problems, &groups) ==
-            SG_FIELD_OK) {
-            size_t gmark = sg_path_key(&path, "groups");
-            size_t index = 0;
-            for (item = groups->child; item != NULL; item = item->next, index++) {
-                size_t imark = sg_path_index(&path, index);
-                if (sg_field_check(item, SG_FIELD_STRING, &path, &env->problems) == SG_FIELD_OK) {
-                    if (env->n_groups == MAX_GROUPS) {
-                        /* A group past the bound could be the one an
-                         * override or exemption names: refuse to guess. */
-                        sg_report_add(&env->problems, SG_RULE_UNREADABLE, SG_ACTION_DENY,
-                                      sg_path_str(&path), "too many groups",
-                                      "the user has more than %d groups", MAX_GROUPS);
-                        sg_path_pop(&path, imark);
-                        break;
-                    }
-                    env->groups[env->n_groups++] = item->valuestring;
-                }
-                sg_path_pop(&path, imark);
-            }
-            sg_path_pop(&path, gmark);
-        }
-        sg_path_pop(&path, mark);
-    }
+    read_user(request, &path, env);
     if (env->username == NULL)
         env->username = "";
     sg_field_member(request, "object", SG_FIELD_OBJECT, &path, &env->problems, &env->object);
