@@ -243,45 +243,33 @@ static int override_key(struct sg_pyaml_reader *r, yaml_node_t *keynode, yaml_no
         key);
 }
 
-static int read_overrides(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+static int read_override(struct sg_pyaml_reader *r, yaml_node_t *item, void *entry)
 {
-    yaml_node_item_t *it;
-    size_t n;
+    struct override *o = entry;
+    const struct match *m = &o->match;
     int rc;
 
-    if (sg_pyaml_is_null(node))
-        return 0;
-    if (node->type != YAML_SEQUENCE_NODE)
-        return sg_pyaml_fail_at(r, node, "overrides must be a list, found %s",
-                                sg_pyaml_node_kind(node));
-    n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    if (n > POLICY_MAX_OVERRIDES)
-        return sg_pyaml_fail_at(r, node, "overrides has %zu entries; at most %d are allowed", n,
-                                POLICY_MAX_OVERRIDES);
-    p->overrides = calloc(n ? n : 1, sizeof(*p->overrides));
-    if (p->overrides == NULL)
-        return sg_error_set(r->err, SG_ERR_NOMEM, "out of memory");
-    for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-        yaml_node_t *item = yaml_document_get_node(r->doc, *it);
-        struct override *o = &p->overrides[p->n_overrides++];
-        struct match *m = &o->match;
-        if (item == NULL)
-            return sg_error_set(r->err, SG_ERR_INTERNAL, "%s: broken YAML document", r->name);
-        if (item->type != YAML_MAPPING_NODE)
-            return sg_pyaml_fail_at(r, item, "each override must be a mapping, found %s",
-                                    sg_pyaml_node_kind(item));
-        rc = sg_pyaml_read_mapping(r, item, "an override", override_key, o);
-        if (rc < 0)
-            return rc;
-        /* An override that matches everything is a second base policy,
-         * hidden at the bottom of the file: make the author say so. */
-        if (m->namespaces.n + m->usernames.n + m->groups.n + m->runtime_classes.n == 0)
-            return sg_pyaml_fail_at(r, item,
-                                    "override has an empty match: give namespaces, usernames, "
-                                    "groups or runtimeClasses (use namespaces: [\"*\"] to "
-                                    "match everything)");
-    }
+    rc = sg_pyaml_read_mapping(r, item, "an override", override_key, o);
+    if (rc < 0)
+        return rc;
+    /* An override that matches everything is a second base policy, hidden
+     * at the bottom of the file: make the author say so. */
+    if (m->namespaces.n + m->usernames.n + m->groups.n + m->runtime_classes.n == 0)
+        return sg_pyaml_fail_at(r, item,
+                                "override has an empty match: give namespaces, usernames, "
+                                "groups or runtimeClasses (use namespaces: [\"*\"] to "
+                                "match everything)");
     return 0;
+}
+
+static int read_overrides(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+{
+    void *entries = NULL;
+    int rc = sg_pyaml_read_entries(r, node, "overrides", "override", POLICY_MAX_OVERRIDES,
+                                   sizeof(*p->overrides), &entries, &p->n_overrides, read_override);
+
+    p->overrides = entries;
+    return rc;
 }
 
 /* ---- imageExemptions --------------------------------------------------- */
@@ -354,45 +342,31 @@ static int image_key(struct sg_pyaml_reader *r, yaml_node_t *keynode, yaml_node_
                             key);
 }
 
-static int read_images(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+static int read_image(struct sg_pyaml_reader *r, yaml_node_t *item, void *entry)
 {
-    yaml_node_item_t *it;
-    size_t n;
+    struct image_exemption *x = entry;
     int rc;
 
-    if (sg_pyaml_is_null(node))
-        return 0;
-    if (node->type != YAML_SEQUENCE_NODE)
-        return sg_pyaml_fail_at(r, node, "imageExemptions must be a list, found %s",
-                                sg_pyaml_node_kind(node));
-    n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    if (n > POLICY_MAX_IMAGES)
-        return sg_pyaml_fail_at(r, node, "imageExemptions has %zu entries; at most %d are allowed",
-                                n, POLICY_MAX_IMAGES);
-    p->images = calloc(n ? n : 1, sizeof(*p->images));
-    if (p->images == NULL)
-        return sg_error_set(r->err, SG_ERR_NOMEM, "out of memory");
-    for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-        yaml_node_t *item = yaml_document_get_node(r->doc, *it);
-        struct image_exemption *x = &p->images[p->n_images++];
-        if (item == NULL)
-            return sg_error_set(r->err, SG_ERR_INTERNAL, "%s: broken YAML document", r->name);
-        if (item->type != YAML_MAPPING_NODE)
-            return sg_pyaml_fail_at(r, item, "each image exemption must be a mapping, found %s",
-                                    sg_pyaml_node_kind(item));
-        rc = sg_pyaml_read_mapping(r, item, "an image exemption", image_key, x);
-        if (rc < 0)
-            return rc;
-        if (x->image == NULL)
-            return sg_pyaml_fail_at(
-                r, item,
-                "an image exemption needs image: a registry, repository and tag "
-                "pattern or digest, such as docker.io/istio/proxyv2:*");
-        if (x->lifted == 0 && x->allowed_add == 0)
-            return sg_pyaml_fail_at(r, item,
-                                    "an image exemption needs rules to lift or allowedAdd");
-    }
+    rc = sg_pyaml_read_mapping(r, item, "an image exemption", image_key, x);
+    if (rc < 0)
+        return rc;
+    if (x->image == NULL)
+        return sg_pyaml_fail_at(r, item,
+                                "an image exemption needs image: a registry, repository and tag "
+                                "pattern or digest, such as docker.io/istio/proxyv2:*");
+    if (x->lifted == 0 && x->allowed_add == 0)
+        return sg_pyaml_fail_at(r, item, "an image exemption needs rules to lift or allowedAdd");
     return 0;
+}
+
+static int read_images(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+{
+    void *entries = NULL;
+    int rc = sg_pyaml_read_entries(r, node, "imageExemptions", "image exemption", POLICY_MAX_IMAGES,
+                                   sizeof(*p->images), &entries, &p->n_images, read_image);
+
+    p->images = entries;
+    return rc;
 }
 
 /* ---- the top level ------------------------------------------------------ */
