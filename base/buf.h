@@ -47,13 +47,6 @@ void sg_buf_hint(struct sg_buf *b, size_t n);
 void sg_buf_addf(struct sg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool sg_buf_failed(const struct sg_buf *b);
 
-/* snprintf and vsnprintf, with the same text, truncation and return value,
- * for the formats messages use: %s, %d, %zu and %% are written by hand
- * (vsnprintf parses and buffers far more than a message needs); a format
- * with any other conversion, flag or width goes to vsnprintf whole. */
-int sg_snprintf(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int sg_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
 /* The text ("" when empty); owned by the buffer. */
 const char *sg_buf_str(const struct sg_buf *b);
 /* Hands the text to the caller (free() it) and resets the buffer; NULL when

@@ -89,7 +89,7 @@ static double time_review(const struct sg_policy *p, const char *body, size_t le
         struct sg_error err;
         if (use_arena)
             sg_arena_begin();
-        if (sg_review(p, SG_REVIEW_VALIDATE, body, len, &d, &err) != 0)
+        if (sg_review(p, SG_MODE_VALIDATE, body, len, &d, &err) != 0)
             exit(1);
         sg_decision_free(d);
         if (use_arena)

@@ -229,16 +229,62 @@ static int ca_input_error(int rc, struct sg_error *err)
     return SG_ERR_INVALID;
 }
 
-int sg_mint_load_ca(const char *cert_path, const char *key_path, X509 **ca, EVP_PKEY **ca_key,
+/* That a loaded CA can sign: one certificate, CA:TRUE, allowed to sign
+ * certificates, not expired, a key that is its own and of a type we sign
+ * with. Every refusal is SG_ERR_INVALID (the files are the user's input). */
+static int check_ca(X509 *x, int count, EVP_PKEY *k, const char *cert_path, const char *key_path,
                     struct sg_error *err)
 {
     char when[32];
+    const char *type;
+    long long not_after = 0;
+    int rc = SG_ERR_INVALID;
+
+    if (count != 1) {
+        sg_error_set(err, rc,
+                     "CA certificate '%s' holds %d certificates; give only the CA that signs",
+                     cert_path, count);
+        return rc;
+    }
+    if (X509_check_ca(x) != 1) {
+        sg_error_set(err, rc, "'%s' is not a CA certificate (no basicConstraints CA:TRUE)",
+                     cert_path);
+        return rc;
+    }
+    if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) != 0 &&
+        (X509_get_key_usage(x) & KU_KEY_CERT_SIGN) == 0) {
+        sg_error_set(err, rc,
+                     "CA certificate '%s' may not sign certificates (keyUsage lacks keyCertSign)",
+                     cert_path);
+        return rc;
+    }
+    if (sg_pem_time_to_unix(X509_get0_notAfter(x), &not_after) != 0 ||
+        not_after <= (long long)time(NULL)) {
+        sg_pem_format_time(not_after, when, sizeof(when));
+        sg_error_set(err, rc, "CA certificate '%s' expired on %s", cert_path, when);
+        return rc;
+    }
+    if (!EVP_PKEY_is_a(k, "RSA") && !EVP_PKEY_is_a(k, "EC")) {
+        type = EVP_PKEY_get0_type_name(k);
+        sg_error_set(err, rc, "CA key '%s' is %s; only ECDSA and RSA CAs are supported", key_path,
+                     type != NULL ? type : "of an unknown type");
+        return rc;
+    }
+    if (sg_pem_match_key(x, k, err) != 0) {
+        sg_error_prefix(err, "CA key '%s' does not belong to CA certificate '%s'", key_path,
+                        cert_path);
+        return ca_input_error(SG_ERR_TLS, err);
+    }
+    return 0;
+}
+
+int sg_mint_load_ca(const char *cert_path, const char *key_path, X509 **ca, EVP_PKEY **ca_key,
+                    struct sg_error *err)
+{
     char *cert_pem = NULL, *key_pem = NULL;
     size_t cert_len = 0, key_len = 0;
     X509 *x = NULL;
     EVP_PKEY *k = NULL;
-    const char *type;
-    long long not_after = 0;
     int count = 0, rc;
 
     *ca = NULL;
@@ -262,43 +308,9 @@ int sg_mint_load_ca(const char *cert_path, const char *key_path, X509 **ca, EVP_
         rc = ca_input_error(rc, err);
         goto out;
     }
-    rc = SG_ERR_INVALID;
-    if (count != 1) {
-        sg_error_set(err, rc,
-                     "CA certificate '%s' holds %d certificates; give only the CA that signs",
-                     cert_path, count);
+    rc = check_ca(x, count, k, cert_path, key_path, err);
+    if (rc != 0)
         goto out;
-    }
-    if (X509_check_ca(x) != 1) {
-        sg_error_set(err, rc, "'%s' is not a CA certificate (no basicConstraints CA:TRUE)",
-                     cert_path);
-        goto out;
-    }
-    if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) != 0 &&
-        (X509_get_key_usage(x) & KU_KEY_CERT_SIGN) == 0) {
-        sg_error_set(err, rc,
-                     "CA certificate '%s' may not sign certificates (keyUsage lacks keyCertSign)",
-                     cert_path);
-        goto out;
-    }
-    if (sg_pem_time_to_unix(X509_get0_notAfter(x), &not_after) != 0 ||
-        not_after <= (long long)time(NULL)) {
-        sg_pem_format_time(not_after, when, sizeof(when));
-        sg_error_set(err, rc, "CA certificate '%s' expired on %s", cert_path, when);
-        goto out;
-    }
-    if (!EVP_PKEY_is_a(k, "RSA") && !EVP_PKEY_is_a(k, "EC")) {
-        type = EVP_PKEY_get0_type_name(k);
-        sg_error_set(err, rc, "CA key '%s' is %s; only ECDSA and RSA CAs are supported", key_path,
-                     type != NULL ? type : "of an unknown type");
-        goto out;
-    }
-    if (sg_pem_match_key(x, k, err) != 0) {
-        sg_error_prefix(err, "CA key '%s' does not belong to CA certificate '%s'", key_path,
-                        cert_path);
-        rc = ca_input_error(SG_ERR_TLS, err);
-        goto out;
-    }
     *ca = x;
     *ca_key = k;
     x = NULL;

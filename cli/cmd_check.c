@@ -9,11 +9,12 @@
 
 #include "buf.h"
 #include "commands.h"
-#include "engine.h"
+#include "check.h"
 #include "input.h"
 #include "json.h"
 #include "kubelist.h"
 #include "manifest.h"
+#include "yaml_write.h"
 #include "policy.h"
 
 #define MAX_DIR_DEPTH 32
@@ -70,14 +71,6 @@ static void set_status(struct check *c, enum exit_status s)
         c->status = (int)s;
 }
 
-static const char *meta_string(const cJSON *object, const char *key)
-{
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(object, "metadata");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, key);
-
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static const char *top_string(const cJSON *object, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(object, key);
@@ -85,32 +78,23 @@ static const char *top_string(const cJSON *object, const char *key)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* "apps/v1" -> "apps"; "v1" -> "" (the core group). */
-static void api_group(const char *api_version, char *out, size_t cap)
-{
-    const char *slash = strchr(api_version, '/');
-    size_t n = slash != NULL ? (size_t)(slash - api_version) : 0;
-
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, api_version, n);
-    out[n] = '\0';
-}
-
 static FILE *verdict_stream(const struct check *c)
 {
     return c->opt->mutate ? stderr : stdout;
 }
 
-static void report_text(struct check *c, const char *where, const char *kind, const char *ns,
-                        const char *name, const char *verdict, const struct sg_outcome *oc,
-                        const char *injected)
+/* One object's verdict for people: a line, then a line per violation. A
+ * kind that is not judged is named "object" when it has none. */
+static void report_text(struct check *c, const char *where, const struct sg_check *r,
+                        const char *verdict)
 {
+    const struct sg_outcome *oc = r->judged ? &r->outcome : NULL;
     FILE *out = verdict_stream(c);
 
-    fprintf(out, "%s: %s %s/%s: %s", where, kind, ns, name, verdict);
-    if (injected[0] != '\0')
-        fprintf(out, " (mutated: %s)", injected);
+    fprintf(out, "%s: %s %s/%s: %s", where, r->kind[0] || r->judged ? r->kind : "object",
+            r->namespace, r->name, verdict);
+    if (r->injected != NULL && r->injected[0] != '\0')
+        fprintf(out, " (mutated: %s)", r->injected);
     if (oc != NULL && oc->exemption != SG_EXEMPT_NONE)
         fprintf(out, " (exempt: %s)", sg_exemption_name(oc->exemption));
     fputc('\n', out);
@@ -124,11 +108,13 @@ static void report_text(struct check *c, const char *where, const char *kind, co
         fprintf(out, "    ... and %zu more\n", oc->report.dropped);
 }
 
+/* One result of the --output json array. r is NULL for what could not be
+ * judged at all (error says why). */
 static void report_json(struct check *c, const char *file, const struct sg_manifest_doc *d,
-                        size_t item, const char *kind, const char *ns, const char *name,
-                        const char *verdict, const struct sg_outcome *oc, const char *injected,
+                        size_t item, const struct sg_check *r, const char *verdict,
                         const char *error)
 {
+    const struct sg_outcome *oc = r != NULL && r->judged ? &r->outcome : NULL;
     struct sg_buf *b = &c->json;
 
     sg_buf_adds(b, c->results++ ? ",\n  {" : "\n  {");
@@ -139,11 +125,11 @@ static void report_json(struct check *c, const char *file, const struct sg_manif
     if (item != NO_ITEM)
         sg_buf_addf(b, ",\"item\":%zu", item);
     sg_buf_adds(b, ",\"kind\":");
-    sg_json_write_string(b, kind);
+    sg_json_write_string(b, r != NULL ? r->kind : "");
     sg_buf_adds(b, ",\"namespace\":");
-    sg_json_write_string(b, ns);
+    sg_json_write_string(b, r != NULL ? r->namespace : "");
     sg_buf_adds(b, ",\"name\":");
-    sg_json_write_string(b, name);
+    sg_json_write_string(b, r != NULL ? r->name : "");
     sg_buf_adds(b, ",\"verdict\":");
     sg_json_write_string(b, verdict);
     if (error != NULL) {
@@ -151,7 +137,7 @@ static void report_json(struct check *c, const char *file, const struct sg_manif
         sg_json_write_string(b, error);
     }
     sg_buf_adds(b, ",\"injected\":");
-    sg_json_write_string(b, injected);
+    sg_json_write_string(b, r != NULL && r->injected != NULL ? r->injected : "");
     if (oc != NULL && oc->exemption != SG_EXEMPT_NONE) {
         sg_buf_adds(b, ",\"exempt\":");
         sg_json_write_string(b, sg_exemption_name(oc->exemption));
@@ -179,7 +165,7 @@ static void print_mutated(struct check *c, const cJSON *object)
     if (!c->opt->mutate)
         return;
     sg_buf_init(&b, OUTPUT_MAX);
-    if (sg_manifest_write_yaml(object, &b) < 0) {
+    if (sg_yaml_write(object, &b) < 0) {
         fprintf(stderr, "seccomp-guard check: cannot write an object as YAML\n");
         set_status(c, EXIT_BAD_INPUT);
     } else {
@@ -188,111 +174,50 @@ static void print_mutated(struct check *c, const cJSON *object)
     sg_buf_release(&b);
 }
 
-/* Judges one object: mutation, the patch applied, then validation. */
+/* Judges one object (check.h: mutation, the patch applied, validation)
+ * and reports it. */
 static void check_object(struct check *c, const char *file, const struct sg_manifest_doc *d,
                          size_t item, const cJSON *object)
 {
     const struct options *opt = c->opt;
-    const char *kind = top_string(object, "kind");
-    const char *ns = meta_string(object, "namespace");
-    const char *name = meta_string(object, "name");
-    struct sg_outcome mutated, judged;
-    struct sg_request req;
+    const struct sg_check_subject subject = {
+        .namespace = opt->namespace,
+        .username = opt->username,
+        .groups = opt->groups,
+        .n_groups = opt->n_groups,
+    };
+    struct sg_check result;
     struct sg_error err;
-    struct sg_buf injected;
-    char group[128], where[1024];
-    cJSON *copy = NULL;
-    const char *verdict;
-    int rc;
+    char where[1024];
 
-    if (name == NULL)
-        name = meta_string(object, "generateName");
-    if (name == NULL)
-        name = "";
-    if (ns == NULL || ns[0] == '\0')
-        ns = opt->namespace;
     if (item == NO_ITEM)
         snprintf(where, sizeof(where), "%s: document %zu (line %zu)", file, d->index, d->line);
     else
         snprintf(where, sizeof(where), "%s: document %zu (line %zu) items[%zu]", file, d->index,
                  d->line, item);
-    api_group(top_string(object, "apiVersion"), group, sizeof(group));
-    sg_buf_init(&injected, 4096);
     sg_error_clear(&err);
-    req = (struct sg_request){
-        .op = SG_OP_CREATE,
-        .kind = sg_kind_find(group, kind),
-        .namespace = ns,
-        .username = opt->username,
-        .groups = opt->groups,
-        .n_groups = opt->n_groups,
-        .object = object,
-    };
-    if (req.kind == SG_KIND_OTHER) {
-        if (opt->json)
-            report_json(c, file, d, item, kind, ns, name, "skipped", NULL, "", NULL);
-        else
-            report_text(c, where, kind[0] ? kind : "object", ns, name,
-                        kind[0] ? "not judged (no pod template)"
-                                : "not judged (no kind: not a Kubernetes object)",
-                        NULL, "");
-        print_mutated(c, object);
-        sg_buf_release(&injected);
-        return;
-    }
-    rc = sg_engine_judge(c->policy, &req, SG_REVIEW_MUTATE, &mutated);
-    if (rc < 0) {
-        fprintf(stderr, "seccomp-guard check: out of memory\n");
+    if (sg_check_object(c->policy, object, &subject, &result, &err) < 0) {
+        fprintf(stderr, "seccomp-guard check: %s: %s\n", where, err.msg);
         set_status(c, EXIT_BAD_INPUT);
-        sg_buf_release(&injected);
-        return;
+        goto out;
     }
-    if (mutated.verdict == SG_VERDICT_DENY) {
-        /* It cannot be read: mutation refused it, as /mutate would. */
-        judged = mutated;
-        sg_patch_init(&mutated.patch);
-        sg_report_init(&mutated.report);
+    if (!result.judged) {
+        if (opt->json)
+            report_json(c, file, d, item, &result, "skipped", NULL);
+        else
+            report_text(c, where, &result,
+                        result.kind[0] ? "not judged (no pod template)"
+                                       : "not judged (no kind: not a Kubernetes object)");
+    } else if (opt->json) {
+        report_json(c, file, d, item, &result, sg_verdict_name(result.verdict), NULL);
     } else {
-        copy = cJSON_Duplicate(object, true);
-        if (copy == NULL || sg_patch_apply(copy, &mutated.patch, &err) < 0) {
-            fprintf(stderr, "seccomp-guard check: %s: cannot apply the patch: %s\n", where,
-                    copy == NULL ? "out of memory" : err.msg);
-            set_status(c, EXIT_BAD_INPUT);
-            sg_outcome_release(&mutated);
-            cJSON_Delete(copy);
-            sg_buf_release(&injected);
-            return;
-        }
-        sg_patch_describe(&mutated.patch, &mutated.eff, &injected);
-        req.object = copy;
-        rc = sg_engine_judge(c->policy, &req, SG_REVIEW_VALIDATE, &judged);
-        if (rc < 0) {
-            fprintf(stderr, "seccomp-guard check: out of memory\n");
-            set_status(c, EXIT_BAD_INPUT);
-            sg_outcome_release(&mutated);
-            cJSON_Delete(copy);
-            sg_buf_release(&injected);
-            return;
-        }
+        report_text(c, where, &result, sg_verdict_phrase(result.verdict));
     }
-    verdict = judged.verdict == SG_VERDICT_DENY   ? "denied"
-              : judged.verdict == SG_VERDICT_WARN ? "allowed with warnings"
-                                                  : "allowed";
-    if (judged.verdict == SG_VERDICT_DENY)
+    if (result.verdict == SG_VERDICT_DENY)
         set_status(c, EXIT_DENIED);
-    if (opt->json)
-        report_json(c, file, d, item, kind, ns, name,
-                    judged.verdict == SG_VERDICT_DENY   ? "deny"
-                    : judged.verdict == SG_VERDICT_WARN ? "warn"
-                                                        : "allow",
-                    &judged, sg_buf_str(&injected), NULL);
-    else
-        report_text(c, where, kind, ns, name, verdict, &judged, sg_buf_str(&injected));
-    print_mutated(c, copy != NULL ? copy : object);
-    sg_outcome_release(&judged);
-    sg_outcome_release(&mutated);
-    cJSON_Delete(copy);
-    sg_buf_release(&injected);
+    print_mutated(c, result.mutated != NULL ? result.mutated : object);
+out:
+    sg_check_release(&result);
 }
 
 struct list_ctx {
@@ -314,7 +239,7 @@ static void check_item(void *ctx, const struct sg_kubelist_item *item)
     fprintf(stderr, "seccomp-guard check: %s: document %zu (line %zu): %s: %s\n", l->file,
             l->d->index, l->d->line, where, item->why);
     if (l->c->opt->json)
-        report_json(l->c, l->file, l->d, item->index, "", "", "", "error", NULL, "", item->why);
+        report_json(l->c, l->file, l->d, item->index, NULL, "error", item->why);
     set_status(l->c, EXIT_BAD_INPUT);
 }
 
@@ -331,7 +256,7 @@ static void check_document(struct check *c, const char *file, const struct sg_ma
         fprintf(stderr, "seccomp-guard check: %s: document %zu (line %zu): %s\n", file, d->index,
                 d->line, err.msg);
         if (c->opt->json)
-            report_json(c, file, d, NO_ITEM, "", "", "", "error", NULL, "", err.msg);
+            report_json(c, file, d, NO_ITEM, NULL, "error", err.msg);
         set_status(c, EXIT_BAD_INPUT);
         return;
     }
@@ -340,10 +265,12 @@ static void check_document(struct check *c, const char *file, const struct sg_ma
         return;
     }
     if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d->object, "items")) == 0) {
+        const struct sg_check list = {
+            .kind = top_string(d->object, "kind"), .namespace = "", .name = ""};
+
         /* kubectl sends nothing for an empty list: say so, judge nothing. */
         if (c->opt->json)
-            report_json(c, file, d, NO_ITEM, top_string(d->object, "kind"), "", "", "skipped", NULL,
-                        "", NULL);
+            report_json(c, file, d, NO_ITEM, &list, "skipped", NULL);
         else
             fprintf(verdict_stream(c),
                     "%s: document %zu (line %zu): %s: empty (kubectl sends "
@@ -372,7 +299,7 @@ static void check_file(struct check *c, const char *path)
     if (rc < 0) {
         fprintf(stderr, "seccomp-guard check: %s\n", err.msg);
         if (c->opt->json)
-            report_json(c, shown, NULL, NO_ITEM, "", "", "", "error", NULL, "", err.msg);
+            report_json(c, shown, NULL, NO_ITEM, NULL, "error", err.msg);
         set_status(c, EXIT_BAD_INPUT);
     }
     sg_manifest_release(&m);

@@ -19,7 +19,7 @@ static void usage(FILE *out)
 }
 
 /* Answers one input; returns the exit status it deserves. */
-static int review_one(const struct sg_policy *policy, enum sg_review_mode mode, const char *path)
+static int review_one(const struct sg_policy *policy, enum sg_mode mode, const char *path)
 {
     struct sg_decision *decision = NULL;
     struct sg_error err;
@@ -52,7 +52,7 @@ static int review_one(const struct sg_policy *policy, enum sg_review_mode mode, 
 
 int sg_cmd_review(int argc, char **argv)
 {
-    enum sg_review_mode mode = SG_REVIEW_VALIDATE;
+    enum sg_mode mode = SG_MODE_VALIDATE;
     const char *policy_path = NULL;
     struct sg_policy *policy = NULL;
     struct sg_error err;
@@ -64,7 +64,7 @@ int sg_cmd_review(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (strcmp(argv[i], "--mutate") == 0) {
-            mode = SG_REVIEW_MUTATE;
+            mode = SG_MODE_MUTATE;
         } else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
             policy_path = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {

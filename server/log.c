@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "rule.h"
 
 #define LINE_STACK_BYTES 2048
 
@@ -268,8 +269,8 @@ void sg_log_release(struct sg_log *log)
 void sg_log_decision(struct sg_log *log, const char *endpoint, const struct sg_decision *d,
                      unsigned long long latency_us)
 {
+    uint32_t hits = sg_decision_hits(d);
     struct line l;
-    size_t i, n;
 
     line_init(&l);
     line_raw(&l, "{", 1);
@@ -284,11 +285,12 @@ void sg_log_decision(struct sg_log *log, const char *endpoint, const struct sg_d
     line_kv(&l, "verdict", sg_verdict_name(sg_decision_verdict(d)));
     line_key(&l, "rules");
     line_raw(&l, "[", 1);
-    n = sg_decision_rule_count(d);
-    for (i = 0; i < n; i++) {
-        if (i > 0)
+    for (unsigned h = 0, n = 0; h < SG_HIT_COUNT; h++) {
+        if ((hits & (1u << h)) == 0)
+            continue;
+        if (n++ > 0)
             line_raw(&l, ",", 1);
-        line_str(&l, sg_decision_rule(d, i));
+        line_str(&l, sg_hit_name(h));
     }
     line_raw(&l, "]", 1);
     line_key(&l, "patched");

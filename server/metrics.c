@@ -1,16 +1,15 @@
-/* metrics.c - see metrics.h. Counters are plain relaxed atomics: a scrape
- * may see one counter a request ahead of another, which Prometheus allows,
- * and no request ever waits for a scrape. */
+/* metrics.c - see metrics.h. Counters are plain relaxed atomics, rule
+ * hits included (counted by their number, spelt only when rendered): a
+ * scrape may see one counter a request ahead of another, which Prometheus
+ * allows, and no request ever waits for a scrape or for another request. */
 #include "metrics.h"
 
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "buf.h"
 #include "error.h"
+#include "rule.h"
 
 /* The codes the server answers with; anything else counts as "other". */
 static const unsigned tracked_codes[] = {200, 400, 403, 404, 405, 413, 415,
@@ -30,26 +29,20 @@ static const char *const endpoint_names[SG_ENDPOINT_COUNT] = {
     [SG_ENDPOINT_METRICS] = "metrics",   [SG_ENDPOINT_OTHER] = "other",
 };
 
-#define N_VERDICTS  3
 #define N_ADMISSION 2 /* validate, mutate: the endpoints that decide */
-
-struct rule_count {
-    const char *name; /* static string from the engine, or "other" */
-    unsigned long long count[N_ADMISSION];
-};
+/* A rendering is about 8 KiB; its bound only guards against a bug. */
+#define RENDER_MAX (1024 * 1024)
 
 struct sg_metrics {
     atomic_ullong requests[SG_ENDPOINT_COUNT][N_CODES];
     atomic_ullong buckets[N_ADMISSION][N_BUCKETS + 1]; /* last: +Inf */
     atomic_ullong latency_sum_us[N_ADMISSION];
-    atomic_ullong verdicts[N_ADMISSION][N_VERDICTS];
+    atomic_ullong verdicts[N_ADMISSION][SG_VERDICT_COUNT];
+    atomic_ullong hits[N_ADMISSION][SG_HIT_COUNT];
     atomic_ullong policy_reloads[2]; /* [0] failed, [1] ok */
     atomic_ullong policy_stale;      /* 1 while the file on disk is refused */
     atomic_ullong cert_reloads[2];
     atomic_ullong request_timeouts;
-    pthread_mutex_t rules_lock;
-    size_t n_rules;
-    struct rule_count rules[SG_METRICS_MAX_RULES + 1];
 };
 
 int sg_metrics_new(struct sg_metrics **out)
@@ -60,19 +53,12 @@ int sg_metrics_new(struct sg_metrics **out)
     m = calloc(1, sizeof(*m));
     if (m == NULL)
         return SG_ERR_NOMEM;
-    if (pthread_mutex_init(&m->rules_lock, NULL) != 0) {
-        free(m);
-        return SG_ERR_INTERNAL;
-    }
     *out = m;
     return 0;
 }
 
 void sg_metrics_free(struct sg_metrics *m)
 {
-    if (m == NULL)
-        return;
-    pthread_mutex_destroy(&m->rules_lock);
     free(m);
 }
 
@@ -120,38 +106,19 @@ void sg_metrics_latency(struct sg_metrics *m, enum sg_endpoint ep, unsigned long
     bump(&m->latency_sum_us[ep], us);
 }
 
-static void count_rule(struct sg_metrics *m, enum sg_endpoint ep, const char *rule)
-{
-    size_t i;
-
-    pthread_mutex_lock(&m->rules_lock);
-    for (i = 0; i < m->n_rules; i++) {
-        if (m->rules[i].name == rule || strcmp(m->rules[i].name, rule) == 0)
-            break;
-    }
-    if (i == m->n_rules && m->n_rules == SG_METRICS_MAX_RULES) {
-        i = SG_METRICS_MAX_RULES; /* the overflow slot */
-        m->rules[i].name = "other";
-    } else if (i == m->n_rules) {
-        m->rules[i].name = rule;
-        m->n_rules++;
-    }
-    m->rules[i].count[ep]++;
-    pthread_mutex_unlock(&m->rules_lock);
-}
-
 void sg_metrics_decision(struct sg_metrics *m, enum sg_endpoint ep, const struct sg_decision *d)
 {
     unsigned v = (unsigned)sg_decision_verdict(d);
-    size_t i, n;
+    uint32_t hits = sg_decision_hits(d);
 
     if ((unsigned)ep >= N_ADMISSION)
         return;
-    if (v < N_VERDICTS)
+    if (v < SG_VERDICT_COUNT)
         bump(&m->verdicts[ep][v], 1);
-    n = sg_decision_rule_count(d);
-    for (i = 0; i < n; i++)
-        count_rule(m, ep, sg_decision_rule(d, i));
+    for (unsigned h = 0; h < SG_HIT_COUNT; h++) {
+        if (hits & (1u << h))
+            bump(&m->hits[ep][h], 1);
+    }
 }
 
 void sg_metrics_policy_reload(struct sg_metrics *m, bool ok)
@@ -170,49 +137,12 @@ void sg_metrics_request_timeout(struct sg_metrics *m)
     bump(&m->request_timeouts, 1);
 }
 
-/* A growable text buffer; on allocation failure it goes dead and the
- * render returns NULL. */
-struct text {
-    char *buf;
-    size_t len, cap;
-    bool failed;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (t->failed)
-        return;
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = true;
-            return;
-        }
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap * 2 + (size_t)n;
-        char *nb = realloc(t->buf, cap);
-        if (nb == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->buf = nb;
-        t->cap = cap;
-    }
-}
-
-static void render_counters(struct sg_metrics *m, struct text *t)
+static void render_counters(struct sg_metrics *m, struct sg_buf *t)
 {
     size_t e, c, v, b;
 
-    put(t, "# HELP seccomp_guard_http_requests_total HTTP requests by endpoint and status code.\n"
+    sg_buf_addf(
+        t, "# HELP seccomp_guard_http_requests_total HTTP requests by endpoint and status code.\n"
            "# TYPE seccomp_guard_http_requests_total counter\n");
     for (e = 0; e < SG_ENDPOINT_COUNT; e++) {
         for (c = 0; c < N_CODES; c++) {
@@ -220,114 +150,115 @@ static void render_counters(struct sg_metrics *m, struct text *t)
             if (n == 0)
                 continue;
             if (c < N_CODES - 1)
-                put(t, "seccomp_guard_http_requests_total{endpoint=\"%s\",code=\"%u\"} %llu\n",
-                    endpoint_names[e], tracked_codes[c], n);
+                sg_buf_addf(t,
+                            "seccomp_guard_http_requests_total{endpoint=\"%s\",code=\"%u\"} %llu\n",
+                            endpoint_names[e], tracked_codes[c], n);
             else
-                put(t, "seccomp_guard_http_requests_total{endpoint=\"%s\",code=\"other\"} %llu\n",
+                sg_buf_addf(
+                    t, "seccomp_guard_http_requests_total{endpoint=\"%s\",code=\"other\"} %llu\n",
                     endpoint_names[e], n);
         }
     }
-    put(t, "# HELP seccomp_guard_decisions_total Admission decisions by endpoint and verdict.\n"
+    sg_buf_addf(
+        t, "# HELP seccomp_guard_decisions_total Admission decisions by endpoint and verdict.\n"
            "# TYPE seccomp_guard_decisions_total counter\n");
     for (e = 0; e < N_ADMISSION; e++) {
-        for (v = 0; v < N_VERDICTS; v++)
-            put(t, "seccomp_guard_decisions_total{endpoint=\"%s\",verdict=\"%s\"} %llu\n",
-                endpoint_names[e], sg_verdict_name((enum sg_verdict)v), get(&m->verdicts[e][v]));
+        for (v = 0; v < SG_VERDICT_COUNT; v++)
+            sg_buf_addf(t, "seccomp_guard_decisions_total{endpoint=\"%s\",verdict=\"%s\"} %llu\n",
+                        endpoint_names[e], sg_verdict_name((enum sg_verdict)v),
+                        get(&m->verdicts[e][v]));
     }
-    put(t, "# HELP seccomp_guard_rule_hits_total Rules hit by admission decisions.\n"
-           "# TYPE seccomp_guard_rule_hits_total counter\n");
-    pthread_mutex_lock(&m->rules_lock);
-    size_t n_rules = m->n_rules + (m->rules[SG_METRICS_MAX_RULES].name != NULL ? 1 : 0);
-    for (size_t i = 0; i < n_rules; i++) {
-        size_t r = i < m->n_rules ? i : SG_METRICS_MAX_RULES;
+    sg_buf_addf(t, "# HELP seccomp_guard_rule_hits_total Rules hit by admission decisions.\n"
+                   "# TYPE seccomp_guard_rule_hits_total counter\n");
+    for (size_t h = 0; h < SG_HIT_COUNT; h++) {
         for (e = 0; e < N_ADMISSION; e++) {
-            if (m->rules[r].count[e] != 0)
-                put(t, "seccomp_guard_rule_hits_total{endpoint=\"%s\",rule=\"%s\"} %llu\n",
-                    endpoint_names[e], m->rules[r].name, m->rules[r].count[e]);
+            unsigned long long n = get(&m->hits[e][h]);
+            if (n != 0)
+                sg_buf_addf(t, "seccomp_guard_rule_hits_total{endpoint=\"%s\",rule=\"%s\"} %llu\n",
+                            endpoint_names[e], sg_hit_name((unsigned)h), n);
         }
     }
-    pthread_mutex_unlock(&m->rules_lock);
-    put(t, "# HELP seccomp_guard_request_duration_seconds Time from a complete request body "
-           "to its response, for the admission endpoints.\n"
-           "# TYPE seccomp_guard_request_duration_seconds histogram\n");
+    sg_buf_addf(t,
+                "# HELP seccomp_guard_request_duration_seconds Time from a complete request body "
+                "to its response, for the admission endpoints.\n"
+                "# TYPE seccomp_guard_request_duration_seconds histogram\n");
     for (e = 0; e < N_ADMISSION; e++) {
         unsigned long long cum = 0;
         for (b = 0; b <= N_BUCKETS; b++) {
             cum += get(&m->buckets[e][b]);
             if (b < N_BUCKETS)
-                put(t,
+                sg_buf_addf(
+                    t,
                     "seccomp_guard_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} "
                     "%llu\n",
                     endpoint_names[e], (double)latency_bounds_us[b] / 1e6, cum);
             else
-                put(t,
+                sg_buf_addf(
+                    t,
                     "seccomp_guard_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} "
                     "%llu\n",
                     endpoint_names[e], cum);
         }
-        put(t, "seccomp_guard_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n",
-            endpoint_names[e], (double)get(&m->latency_sum_us[e]) / 1e6);
-        put(t, "seccomp_guard_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
-            endpoint_names[e], cum);
+        sg_buf_addf(t, "seccomp_guard_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n",
+                    endpoint_names[e], (double)get(&m->latency_sum_us[e]) / 1e6);
+        sg_buf_addf(t, "seccomp_guard_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
+                    endpoint_names[e], cum);
     }
 }
 
 char *sg_metrics_render(struct sg_metrics *m, const struct sg_metrics_gauges *g, size_t *len)
 {
-    struct text t = {0};
+    struct sg_buf t;
+    char *text;
 
     *len = 0;
-    t.cap = 8192;
-    t.buf = malloc(t.cap);
-    if (t.buf == NULL)
-        return NULL;
-    t.buf[0] = '\0';
+    sg_buf_init(&t, RENDER_MAX);
+    sg_buf_hint(&t, 8192);
     render_counters(m, &t);
-    put(&t,
-        "# HELP seccomp_guard_policy_reloads_total Policy reloads by result; a failed one "
-        "keeps the last good policy.\n"
-        "# TYPE seccomp_guard_policy_reloads_total counter\n"
-        "seccomp_guard_policy_reloads_total{result=\"ok\"} %llu\n"
-        "seccomp_guard_policy_reloads_total{result=\"error\"} %llu\n",
-        get(&m->policy_reloads[1]), get(&m->policy_reloads[0]));
-    put(&t,
-        "# HELP seccomp_guard_policy_refused 1 while the policy file on disk is refused "
-        "(invalid or cut short) and the last good policy is in force.\n"
-        "# TYPE seccomp_guard_policy_refused gauge\n"
-        "seccomp_guard_policy_refused %llu\n",
-        get(&m->policy_stale));
-    put(&t,
-        "# HELP seccomp_guard_certificate_reloads_total Certificate reloads by result; a "
-        "failed one keeps the last good pair.\n"
-        "# TYPE seccomp_guard_certificate_reloads_total counter\n"
-        "seccomp_guard_certificate_reloads_total{result=\"ok\"} %llu\n"
-        "seccomp_guard_certificate_reloads_total{result=\"error\"} %llu\n",
-        get(&m->cert_reloads[1]), get(&m->cert_reloads[0]));
-    put(&t,
-        "# HELP seccomp_guard_certificate_expiry_seconds Seconds until the serving "
-        "certificate expires (negative once expired).\n"
-        "# TYPE seccomp_guard_certificate_expiry_seconds gauge\n"
-        "seccomp_guard_certificate_expiry_seconds %lld\n",
-        g->cert_not_after - g->now);
-    put(&t,
-        "# HELP seccomp_guard_request_timeouts_total Connections closed because a request "
-        "took longer than the request timeout to arrive.\n"
-        "# TYPE seccomp_guard_request_timeouts_total counter\n"
-        "seccomp_guard_request_timeouts_total %llu\n",
-        get(&m->request_timeouts));
-    put(&t,
-        "# HELP seccomp_guard_connections Open client connections.\n"
-        "# TYPE seccomp_guard_connections gauge\n"
-        "seccomp_guard_connections %u\n"
-        "# HELP seccomp_guard_ready 1 when the policy and certificate are loaded and the "
-        "server is not shutting down.\n"
-        "# TYPE seccomp_guard_ready gauge\n"
-        "seccomp_guard_ready %d\n",
-        g->connections, g->ready ? 1 : 0);
-    if (t.failed) {
-        free(t.buf);
-        return NULL;
-    }
+    sg_buf_addf(&t,
+                "# HELP seccomp_guard_policy_reloads_total Policy reloads by result; a failed one "
+                "keeps the last good policy.\n"
+                "# TYPE seccomp_guard_policy_reloads_total counter\n"
+                "seccomp_guard_policy_reloads_total{result=\"ok\"} %llu\n"
+                "seccomp_guard_policy_reloads_total{result=\"error\"} %llu\n",
+                get(&m->policy_reloads[1]), get(&m->policy_reloads[0]));
+    sg_buf_addf(&t,
+                "# HELP seccomp_guard_policy_refused 1 while the policy file on disk is refused "
+                "(invalid or cut short) and the last good policy is in force.\n"
+                "# TYPE seccomp_guard_policy_refused gauge\n"
+                "seccomp_guard_policy_refused %llu\n",
+                get(&m->policy_stale));
+    sg_buf_addf(&t,
+                "# HELP seccomp_guard_certificate_reloads_total Certificate reloads by result; a "
+                "failed one keeps the last good pair.\n"
+                "# TYPE seccomp_guard_certificate_reloads_total counter\n"
+                "seccomp_guard_certificate_reloads_total{result=\"ok\"} %llu\n"
+                "seccomp_guard_certificate_reloads_total{result=\"error\"} %llu\n",
+                get(&m->cert_reloads[1]), get(&m->cert_reloads[0]));
+    sg_buf_addf(&t,
+                "# HELP seccomp_guard_certificate_expiry_seconds Seconds until the serving "
+                "certificate expires (negative once expired).\n"
+                "# TYPE seccomp_guard_certificate_expiry_seconds gauge\n"
+                "seccomp_guard_certificate_expiry_seconds %lld\n",
+                g->cert_not_after - g->now);
+    sg_buf_addf(&t,
+                "# HELP seccomp_guard_request_timeouts_total Connections closed because a request "
+                "took longer than the request timeout to arrive.\n"
+                "# TYPE seccomp_guard_request_timeouts_total counter\n"
+                "seccomp_guard_request_timeouts_total %llu\n",
+                get(&m->request_timeouts));
+    sg_buf_addf(&t,
+                "# HELP seccomp_guard_connections Open client connections.\n"
+                "# TYPE seccomp_guard_connections gauge\n"
+                "seccomp_guard_connections %u\n"
+                "# HELP seccomp_guard_ready 1 when the policy and certificate are loaded and the "
+                "server is not shutting down.\n"
+                "# TYPE seccomp_guard_ready gauge\n"
+                "seccomp_guard_ready %d\n",
+                g->connections, g->ready ? 1 : 0);
     *len = t.len;
-    return t.buf;
+    text = sg_buf_steal(&t); /* NULL when the buffer failed */
+    if (text == NULL)
+        *len = 0;
+    return text;
 }

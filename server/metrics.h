@@ -3,8 +3,8 @@
  * Requests by endpoint and HTTP code, decisions by endpoint, verdict and
  * rule, a latency histogram per admission endpoint, policy and certificate
  * reloads by result, connections cut by the request timeout, and seconds
- * until the serving certificate expires. Updates are lock-free atomics
- * (rules: one short mutex), safe from every server thread. */
+ * until the serving certificate expires. Updates are lock-free atomics,
+ * safe from every server thread. */
 #ifndef SG_METRICS_H
 #define SG_METRICS_H
 
@@ -22,10 +22,6 @@ enum sg_endpoint {
     SG_ENDPOINT_OTHER, /* unknown paths (404) */
     SG_ENDPOINT_COUNT,
 };
-
-/* Distinct rule ids counted; more than this share the label "other". The
- * engine has a few dozen rules. */
-#define SG_METRICS_MAX_RULES 128
 
 struct sg_metrics;
 

@@ -611,7 +611,7 @@ static void end_request(struct sg_server *s, struct conn *c)
 static void handle_review(struct sg_server *s, struct conn *c)
 {
     enum sg_endpoint ep = c->route->endpoint;
-    enum sg_review_mode mode = ep == SG_ENDPOINT_MUTATE ? SG_REVIEW_MUTATE : SG_REVIEW_VALIDATE;
+    enum sg_mode mode = ep == SG_ENDPOINT_MUTATE ? SG_MODE_MUTATE : SG_MODE_VALIDATE;
     struct sg_decision *d = NULL;
     struct sg_snapshot *snap;
     struct sg_error err;

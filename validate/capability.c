@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static const char *const cap_names[SG_CAP_COUNT + 1] = {
     "CHOWN",
     "DAC_OVERRIDE",
@@ -73,33 +75,6 @@ static const struct {
     {0x017F, 'S'}, /* LATIN SMALL LETTER LONG S */
 };
 
-/* Decodes one UTF-8 sequence as Go's utf8.DecodeRuneInString does: an
- * invalid or overlong sequence, a surrogate or a rune past U+10FFFF is
- * U+FFFD and consumes one byte. Returns the bytes consumed (1..4). */
-static size_t decode_rune(const unsigned char *p, size_t len, uint32_t *rune)
-{
-    static const uint32_t min_of[5] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t n = p[0] < 0xc2 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 1;
-    uint32_t r = n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
-
-    *rune = 0xfffd;
-    if (p[0] < 0x80) {
-        *rune = p[0];
-        return 1;
-    }
-    if (n == 1 || n > len)
-        return 1;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 1;
-        r = r << 6 | (p[i] & 0x3fu);
-    }
-    if (r < min_of[n] || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
-        return 1;
-    *rune = r;
-    return n;
-}
-
 /* Go's strings.ToUpper of `len` bytes into `out`, as far as a capability
  * name can come of it: returns false as soon as a rune upper-cases to
  * anything but an ASCII letter, digit or '_' (a NUL, a space, U+FFFD for
@@ -114,7 +89,11 @@ static bool go_upper(const char *name, size_t len, char *out, size_t cap, bool *
 
     *changed = false;
     for (size_t i = 0; i < len; i += n) {
-        n = decode_rune(p + i, len - i, &r);
+        n = sg_utf8_decode(p + i, len - i, &r);
+        if (n == 0) { /* as Go: one bad byte, read as U+FFFD */
+            n = 1;
+            r = 0xfffd;
+        }
         c = 0;
         if (r >= 'a' && r <= 'z')
             c = (char)(r - 'a' + 'A');

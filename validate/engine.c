@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "rules.h"
+#include "judge.h"
 
 static const char *const op_names[] = {
     [SG_OP_CREATE] = "CREATE",
@@ -85,8 +85,44 @@ static int update_is_significant(const struct sg_request *req, const struct sg_p
     return rc;
 }
 
-int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req,
-                    enum sg_review_mode mode, struct sg_outcome *out)
+/* What is decided before the object is read: kinds, operations and
+ * subresources that are not judged, and requests that cannot be. Returns
+ * true when *out holds the outcome. */
+static bool decided_before_reading(const struct sg_request *req, struct sg_outcome *out)
+{
+    if (req->kind == SG_KIND_OTHER) {
+        skip(out, "kind not judged");
+        return true;
+    }
+    if (req->op == SG_OP_DELETE || req->op == SG_OP_CONNECT) {
+        skip(out, "operation not judged");
+        return true;
+    }
+    if (ignored_subresource(req)) {
+        skip(out, "subresource not judged");
+        return true;
+    }
+    if (req->op == SG_OP_UNKNOWN) {
+        sg_report_add(&out->report, SG_RULE_UNREADABLE, SG_ACTION_DENY, "request.operation",
+                      "unknown operation",
+                      "is not CREATE, UPDATE, DELETE or CONNECT; seccomp-guard cannot tell "
+                      "what the request does");
+        out->verdict = SG_VERDICT_DENY;
+        return true;
+    }
+    if (req->object == NULL) {
+        sg_report_add(&out->report, SG_RULE_UNREADABLE, SG_ACTION_DENY, "request.object",
+                      "the request has no object",
+                      "is missing: a %s %s carries the object to judge", sg_kind_name(req->kind),
+                      req->op == SG_OP_CREATE ? "CREATE" : "UPDATE");
+        out->verdict = SG_VERDICT_DENY;
+        return true;
+    }
+    return false;
+}
+
+int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req, enum sg_mode mode,
+                    struct sg_outcome *out)
 {
     struct sg_pod pod;
     struct sg_subject subject;
@@ -95,38 +131,11 @@ int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req
 
     memset(out, 0, sizeof(*out));
     sg_report_init(&out->report);
-    sg_patch_init(&out->patch);
+    sg_mutation_init(&out->mutation);
     memset(&pod, 0, sizeof(pod));
     out->judged = true;
-
-    if (req->kind == SG_KIND_OTHER) {
-        skip(out, "kind not judged");
+    if (decided_before_reading(req, out))
         return 0;
-    }
-    if (req->op == SG_OP_DELETE || req->op == SG_OP_CONNECT) {
-        skip(out, "operation not judged");
-        return 0;
-    }
-    if (ignored_subresource(req)) {
-        skip(out, "subresource not judged");
-        return 0;
-    }
-    if (req->op == SG_OP_UNKNOWN) {
-        sg_report_add(&out->report, SG_RULE_UNREADABLE, SG_ACTION_DENY, "request.operation",
-                      "unknown operation",
-                      "is not CREATE, UPDATE, DELETE or CONNECT; seccomp-guard cannot tell "
-                      "what the request does");
-        out->verdict = SG_VERDICT_DENY;
-        return 0;
-    }
-    if (req->object == NULL) {
-        sg_report_add(&out->report, SG_RULE_UNREADABLE, SG_ACTION_DENY, "request.object",
-                      "the request has no object",
-                      "is missing: a %s %s carries the object to judge", sg_kind_name(req->kind),
-                      req->op == SG_OP_CREATE ? "CREATE" : "UPDATE");
-        out->verdict = SG_VERDICT_DENY;
-        return 0;
-    }
 
     rc = sg_pod_read(req->object, req->kind, &pod, &out->report);
     if (rc < 0)
@@ -157,16 +166,16 @@ int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req
             goto out;
         }
     }
-    if (mode == SG_REVIEW_MUTATE) {
+    if (mode == SG_MODE_MUTATE) {
         /* A pod's spec is immutable after creation, and the
          * ephemeralcontainers subresource takes no other change: patching
          * an UPDATE would only make the API server refuse it. */
         if (req->op == SG_OP_CREATE || req->kind != SG_KIND_POD)
-            rc = sg_mutate_plan(&pod, &out->eff, &out->patch);
+            rc = sg_mutate_plan(&pod, &out->eff, &out->mutation);
         out->verdict = SG_VERDICT_ALLOW;
         goto out;
     }
-    sg_rules_judge(&pod, &out->eff, &out->report);
+    sg_judge_pod(&pod, &out->eff, &out->report);
     out->verdict = verdict_of(&out->report);
 out:
     sg_pod_release(&pod);
@@ -176,5 +185,5 @@ out:
 void sg_outcome_release(struct sg_outcome *out)
 {
     sg_report_release(&out->report);
-    sg_patch_release(&out->patch);
+    sg_mutation_release(&out->mutation);
 }

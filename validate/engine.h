@@ -13,7 +13,7 @@
 #include "pod.h"
 #include "policy.h"
 #include "report.h"
-#include "review.h"
+#include "verdict.h"
 
 enum sg_op {
     SG_OP_CREATE,
@@ -44,7 +44,7 @@ struct sg_outcome {
     const char *skip_reason;     /* why not judged, when !judged */
     enum sg_exemption exemption; /* SG_EXEMPT_NONE unless exempt */
     struct sg_report report;     /* violations whose action is not allow */
-    struct sg_patch patch;       /* mutate mode only */
+    struct sg_mutation mutation; /* mutate mode only */
     struct sg_effective eff;     /* the rules that were in force */
 };
 
@@ -52,8 +52,8 @@ struct sg_outcome {
  * sg_outcome_release), or SG_ERR_NOMEM. In mutate mode the outcome is
  * allow (with a patch, or none) unless the object cannot be read, which is
  * deny in both modes. */
-int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req,
-                    enum sg_review_mode mode, struct sg_outcome *out);
+int sg_engine_judge(const struct sg_policy *policy, const struct sg_request *req, enum sg_mode mode,
+                    struct sg_outcome *out);
 void sg_outcome_release(struct sg_outcome *out);
 
 #endif

@@ -6,40 +6,40 @@
 #include "json.h"
 
 static const char *const type_names[] = {
-    [SG_JSON_OBJECT] = "an object",
-    [SG_JSON_ARRAY] = "a list",
-    [SG_JSON_STRING] = "a string",
-    [SG_JSON_BOOL] = "a boolean",
+    [SG_FIELD_OBJECT] = "an object",
+    [SG_FIELD_ARRAY] = "a list",
+    [SG_FIELD_STRING] = "a string",
+    [SG_FIELD_BOOL] = "a boolean",
 };
 
-static bool has_type(const cJSON *item, enum sg_json_type type)
+static bool has_type(const cJSON *item, enum sg_field_type type)
 {
     switch (type) {
-    case SG_JSON_OBJECT:
+    case SG_FIELD_OBJECT:
         return cJSON_IsObject(item);
-    case SG_JSON_ARRAY:
+    case SG_FIELD_ARRAY:
         return cJSON_IsArray(item);
-    case SG_JSON_STRING:
+    case SG_FIELD_STRING:
         return cJSON_IsString(item) && item->valuestring != NULL;
-    case SG_JSON_BOOL:
+    case SG_FIELD_BOOL:
         return cJSON_IsBool(item);
     }
     return false;
 }
 
-enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct sg_path *path,
-                               struct sg_report *report)
+enum sg_field_got sg_field_check(const cJSON *item, enum sg_field_type type, struct sg_path *path,
+                                 struct sg_report *report)
 {
     if (item != NULL && has_type(item, type))
-        return SG_GOT_OK;
+        return SG_FIELD_OK;
     sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
                   "a field has the wrong type", "must be %s, found %s", type_names[type],
                   sg_json_type_name(item));
-    return SG_GOT_BAD;
+    return SG_FIELD_BAD;
 }
 
-enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_type type,
-                                struct sg_path *path, struct sg_report *report, const cJSON **out)
+enum sg_field_got sg_field_member(const cJSON *obj, const char *key, enum sg_field_type type,
+                                  struct sg_path *path, struct sg_report *report, const cJSON **out)
 {
     const cJSON *found = NULL;
     size_t mark;
@@ -53,14 +53,14 @@ enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_
             found = it;
     }
     if (found == NULL || cJSON_IsNull(found))
-        return SG_GOT_ABSENT;
+        return SG_FIELD_ABSENT;
     if (has_type(found, type)) {
         *out = found;
-        return SG_GOT_OK;
+        return SG_FIELD_OK;
     }
     /* The path is spelled out only for the report. */
     mark = sg_path_key(path, key);
-    sg_json_check(found, type, path, report);
+    sg_field_check(found, type, path, report);
     sg_path_pop(path, mark);
-    return SG_GOT_BAD;
+    return SG_FIELD_BAD;
 }

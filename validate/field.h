@@ -15,27 +15,28 @@
 #include "path.h"
 #include "report.h"
 
-enum sg_json_type {
-    SG_JSON_OBJECT,
-    SG_JSON_ARRAY,
-    SG_JSON_STRING,
-    SG_JSON_BOOL,
+enum sg_field_type {
+    SG_FIELD_OBJECT,
+    SG_FIELD_ARRAY,
+    SG_FIELD_STRING,
+    SG_FIELD_BOOL,
 };
 
-enum sg_json_got {
-    SG_GOT_ABSENT, /* missing or null */
-    SG_GOT_OK,     /* present with the right type: *out is set */
-    SG_GOT_BAD,    /* wrong type: reported as unreadable */
+enum sg_field_got {
+    SG_FIELD_ABSENT, /* missing or null */
+    SG_FIELD_OK,     /* present with the right type: *out is set */
+    SG_FIELD_BAD,    /* wrong type: reported as unreadable */
 };
 
-/* Looks up `key` in `obj` (an object) and checks its type. On SG_GOT_BAD
+/* Looks up `key` in `obj` (an object) and checks its type. On SG_FIELD_BAD
  * an unreadable violation is added to `report` at path + key. */
-enum sg_json_got sg_json_member(const cJSON *obj, const char *key, enum sg_json_type type,
-                                struct sg_path *path, struct sg_report *report, const cJSON **out);
+enum sg_field_got sg_field_member(const cJSON *obj, const char *key, enum sg_field_type type,
+                                  struct sg_path *path, struct sg_report *report,
+                                  const cJSON **out);
 
-/* Checks a value's type (for array items); reports like sg_json_member. A
- * null item is SG_GOT_BAD: a list entry cannot be absent. */
-enum sg_json_got sg_json_check(const cJSON *item, enum sg_json_type type, struct sg_path *path,
-                               struct sg_report *report);
+/* Checks a value's type (for array items); reports like sg_field_member. A
+ * null item is SG_FIELD_BAD: a list entry cannot be absent. */
+enum sg_field_got sg_field_check(const cJSON *item, enum sg_field_type type, struct sg_path *path,
+                                 struct sg_report *report);
 
 #endif

@@ -20,6 +20,7 @@
 #endif
 
 #include "tree.h"
+#include "utf8.h"
 
 const char *sg_json_type_name(const cJSON *item)
 {
@@ -36,36 +37,6 @@ const char *sg_json_type_name(const cJSON *item)
     if (cJSON_IsNumber(item))
         return "a number";
     return "an unknown value";
-}
-
-size_t sg_json_utf8_length(const unsigned char *s, size_t avail)
-{
-    unsigned long cp;
-    size_t n;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        n = 2;
-        cp = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        n = 3;
-        cp = s[0] & 0x0Fu;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        n = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if (i >= avail || (s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3Fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
 }
 
 /* The first byte in [p, end) that is not printable ASCII other than the
@@ -128,7 +99,7 @@ void sg_json_write_string(struct sg_buf *b, const char *s)
         }
         /* A message cut inside a character, or a value from anywhere:
          * the response stays UTF-8, as Go's encoder keeps it. */
-        n = sg_json_utf8_length(stop, (size_t)(end - stop));
+        n = sg_utf8_length(stop, (size_t)(end - stop));
         if (n == 0)
             sg_buf_add(b, SG_JSON_REPLACEMENT, 3);
         else
@@ -224,7 +195,7 @@ static const unsigned char *string_end(struct scan *s, const unsigned char *text
         if (*p < ' ') /* a raw NUL too: cJSON would end the string there */
             return fail(s, text, p, SG_ERR_INVALID, "a control character inside a string");
         if (*p >= 0x80) {
-            n = sg_json_utf8_length(p, (size_t)(end - p));
+            n = sg_utf8_length(p, (size_t)(end - p));
             s->bad_utf8 |= n == 0;
             p += n ? n : 1;
             continue;

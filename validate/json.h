@@ -69,13 +69,6 @@ struct sg_json_options {
 int sg_json_parse(const char *text, size_t len, const struct sg_json_options *opt, cJSON **out,
                   size_t *end, const char **why);
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), or 0 when the byte
- * there starts none (overlong forms, surrogates and code points past
- * U+10FFFF included), as Go's utf8.DecodeRune judges it. Reads at most
- * `avail` bytes, and never past a byte that cannot continue a sequence (a
- * NUL), so a C string may pass 4. */
-size_t sg_json_utf8_length(const unsigned char *s, size_t avail);
-
 #define SG_JSON_REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD in UTF-8: what Go reads for a bad byte */
 
 /* Appends `s` as a JSON string literal, quoted and escaped. Bytes that are

@@ -1,6 +1,5 @@
 /* manifest.h - Kubernetes manifests (multi-document YAML, or JSON) read as
- * kubectl reads them, into cJSON objects for the engine; and objects
- * written back as YAML for `check --mutate`.
+ * kubectl reads them, into cJSON objects for the engine.
  *
  * kubectl turns YAML into JSON with go-yaml v2 (YAML 1.1): `yes`, `on`, `y`
  * are booleans, `0777` is octal, anchors, aliases and merge keys (`<<`) are
@@ -13,14 +12,14 @@
  * reads text starting with '{' with Go's JSON decoder) is read by
  * sg_json_parse with the same refusals (a key given twice, an integer a
  * double cannot hold exactly), and invalid UTF-8 becomes U+FFFD as in Go,
- * so every object read can be written back and read back the same. No I/O. */
+ * so every object read can be written back and read back the same
+ * (yaml_write.h writes them). No I/O. */
 #ifndef SG_MANIFEST_H
 #define SG_MANIFEST_H
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "buf.h"
 #include "error.h"
 
 #define SG_MANIFEST_MAX_BYTES (64 * 1024 * 1024) /* one input */
@@ -45,23 +44,5 @@ struct sg_manifest {
 int sg_manifest_parse(const char *name, const char *data, size_t len, struct sg_manifest *out,
                       struct sg_error *err);
 void sg_manifest_release(struct sg_manifest *m);
-
-/* Appends `object` as one YAML document (starting with "---") to `b`,
- * quoting every string that go-yaml v2 would otherwise read as something
- * else. Returns 0 or SG_ERR_NOMEM. */
-int sg_manifest_write_yaml(const cJSON *object, struct sg_buf *b);
-
-/* How go-yaml v2 reads a plain (unquoted, untagged) scalar. */
-enum sg_yaml_plain {
-    SG_YAML_STRING,
-    SG_YAML_NULL,
-    SG_YAML_TRUE,
-    SG_YAML_FALSE,
-    SG_YAML_INT,    /* *number set */
-    SG_YAML_FLOAT,  /* *number set */
-    SG_YAML_MERGE,  /* "<<" */
-    SG_YAML_REFUSE, /* a value JSON cannot carry (NaN, infinity, huge integer) */
-};
-enum sg_yaml_plain sg_yaml_resolve_plain(const char *s, size_t len, double *number);
 
 #endif

@@ -12,55 +12,18 @@
 
 #include "buf.h"
 #include "capability.h"
-#include "json.h"
+#include "fmt.h"
 
-void sg_patch_init(struct sg_patch *p)
+void sg_mutation_init(struct sg_mutation *m)
 {
-    memset(p, 0, sizeof(*p));
+    memset(m, 0, sizeof(*m));
+    sg_patch_init(&m->patch);
 }
 
-void sg_patch_release(struct sg_patch *p)
+void sg_mutation_release(struct sg_mutation *m)
 {
-    for (size_t i = 0; i < p->n; i++)
-        cJSON_Delete(p->ops[i].value);
-    free(p->ops);
-    sg_patch_init(p);
-}
-
-void sg_pointer_append(char *pointer, size_t cap, const char *token)
-{
-    size_t o = strlen(pointer);
-
-    if (o + 1 >= cap)
-        return;
-    pointer[o++] = '/';
-    for (const char *t = token; *t != '\0' && o + 2 < cap; t++) {
-        if (*t == '~' || *t == '/') {
-            pointer[o++] = '~';
-            pointer[o++] = *t == '~' ? '0' : '1';
-        } else {
-            pointer[o++] = *t;
-        }
-    }
-    pointer[o] = '\0';
-}
-
-static int add_op(struct sg_patch *p, const char *pointer, cJSON *value)
-{
-    struct sg_patch_op *ops;
-
-    if (value == NULL)
-        return SG_ERR_NOMEM;
-    ops = realloc(p->ops, (p->n + 1) * sizeof(*ops));
-    if (ops == NULL) {
-        cJSON_Delete(value);
-        return SG_ERR_NOMEM;
-    }
-    p->ops = ops;
-    sg_snprintf(ops[p->n].path, sizeof(ops[p->n].path), "%s", pointer);
-    ops[p->n].value = value;
-    p->n++;
-    return 0;
+    sg_patch_release(&m->patch);
+    sg_mutation_init(m);
 }
 
 /* {"type": "RuntimeDefault"} or {"type": "Localhost", "localhostProfile": ...} */
@@ -112,7 +75,7 @@ static bool annotation_agrees(const char *annotation, const struct sg_effective 
 }
 
 static int plan_seccomp(const struct sg_pod *pod, const struct sg_effective *eff,
-                        struct sg_patch *out)
+                        struct sg_mutation *out)
 {
     static const char *const sc_keys[] = {"seccompProfile"};
     char pointer[SG_POINTER_MAX];
@@ -128,14 +91,14 @@ static int plan_seccomp(const struct sg_pod *pod, const struct sg_effective *eff
         needed = pod->containers[i].seccomp.type == SG_SECCOMP_UNSET;
     if (!needed)
         return 0;
-    sg_snprintf(pointer, sizeof(pointer), "%s", pod->spec_pointer);
-    sg_pointer_append(pointer, sizeof(pointer), "securityContext");
+    sg_fmt_snprintf(pointer, sizeof(pointer), "%s", pod->spec_pointer);
+    sg_patch_pointer_append(pointer, sizeof(pointer), "securityContext");
     value = profile_value(eff);
     if (pod->psc == NULL)
         value = wrap(value, sc_keys, 1);
     else
-        sg_pointer_append(pointer, sizeof(pointer), "seccompProfile");
-    rc = add_op(out, pointer, value);
+        sg_patch_pointer_append(pointer, sizeof(pointer), "seccompProfile");
+    rc = sg_patch_add(&out->patch, pointer, value);
     if (rc == 0)
         out->seccomp = true;
     return rc;
@@ -181,7 +144,7 @@ static int append_caps(cJSON *list, uint64_t mask, uint64_t present)
  * requires dropped that it lacks, each appended ("drop/-"): the list is
  * the user's choice and stays, it only grows. */
 static int plan_required(const struct sg_pod *pod, const struct sg_container *c, uint64_t required,
-                         struct sg_patch *out)
+                         struct sg_mutation *out)
 {
     char pointer[SG_POINTER_MAX], base[SG_POINTER_MAX], index[32];
     uint64_t dropped = caps_of(c->drop);
@@ -192,18 +155,18 @@ static int plan_required(const struct sg_pod *pod, const struct sg_container *c,
     required &= ~dropped;
     if (required == 0)
         return 0;
-    sg_snprintf(base, sizeof(base), "%s", pod->spec_pointer);
-    sg_pointer_append(base, sizeof(base), sg_list_key(c->list));
-    sg_snprintf(index, sizeof(index), "%zu", c->index);
-    sg_pointer_append(base, sizeof(base), index);
-    sg_pointer_append(base, sizeof(base), "securityContext");
-    sg_pointer_append(base, sizeof(base), "capabilities");
-    sg_pointer_append(base, sizeof(base), "drop");
+    sg_fmt_snprintf(base, sizeof(base), "%s", pod->spec_pointer);
+    sg_patch_pointer_append(base, sizeof(base), sg_list_key(c->list));
+    sg_fmt_snprintf(index, sizeof(index), "%zu", c->index);
+    sg_patch_pointer_append(base, sizeof(base), index);
+    sg_patch_pointer_append(base, sizeof(base), "securityContext");
+    sg_patch_pointer_append(base, sizeof(base), "capabilities");
+    sg_patch_pointer_append(base, sizeof(base), "drop");
     for (int cap = 0; cap < SG_CAP_COUNT; cap++) {
         if (!(required & sg_cap_bit(cap)))
             continue;
-        sg_snprintf(pointer, sizeof(pointer), "%s/-", base);
-        rc = add_op(out, pointer, cJSON_CreateString(sg_cap_name(cap)));
+        sg_fmt_snprintf(pointer, sizeof(pointer), "%s/-", base);
+        rc = sg_patch_add(&out->patch, pointer, cJSON_CreateString(sg_cap_name(cap)));
         if (rc < 0)
             return rc;
     }
@@ -212,7 +175,7 @@ static int plan_required(const struct sg_pod *pod, const struct sg_container *c,
 }
 
 static int plan_drop(const struct sg_pod *pod, const struct sg_container *c,
-                     const struct sg_effective *eff, struct sg_patch *out)
+                     const struct sg_effective *eff, struct sg_mutation *out)
 {
     static const char *const keys[] = {"securityContext", "capabilities", "drop"};
     struct sg_effective ceff;
@@ -260,19 +223,20 @@ static int plan_drop(const struct sg_pod *pod, const struct sg_container *c,
         cJSON_Delete(list);
         return 0;
     }
-    sg_snprintf(pointer, sizeof(pointer), "%s", pod->spec_pointer);
-    sg_pointer_append(pointer, sizeof(pointer), sg_list_key(c->list));
-    sg_snprintf(index, sizeof(index), "%zu", c->index);
-    sg_pointer_append(pointer, sizeof(pointer), index);
+    sg_fmt_snprintf(pointer, sizeof(pointer), "%s", pod->spec_pointer);
+    sg_patch_pointer_append(pointer, sizeof(pointer), sg_list_key(c->list));
+    sg_fmt_snprintf(index, sizeof(index), "%zu", c->index);
+    sg_patch_pointer_append(pointer, sizeof(pointer), index);
     /* Create only the parents that are missing. */
     depth = c->sc == NULL ? 0 : c->caps == NULL ? 1 : 2;
     for (size_t i = 0; i <= depth; i++)
-        sg_pointer_append(pointer, sizeof(pointer), keys[i]);
+        sg_patch_pointer_append(pointer, sizeof(pointer), keys[i]);
     out->drop_count++;
-    return add_op(out, pointer, wrap(list, keys + depth + 1, 2 - depth));
+    return sg_patch_add(&out->patch, pointer, wrap(list, keys + depth + 1, 2 - depth));
 }
 
-int sg_mutate_plan(const struct sg_pod *pod, const struct sg_effective *eff, struct sg_patch *out)
+int sg_mutate_plan(const struct sg_pod *pod, const struct sg_effective *eff,
+                   struct sg_mutation *out)
 {
     int rc;
 
@@ -291,37 +255,19 @@ int sg_mutate_plan(const struct sg_pod *pod, const struct sg_effective *eff, str
     return 0;
 }
 
-void sg_patch_write(const struct sg_patch *p, struct sg_buf *b)
+void sg_mutate_describe(const struct sg_mutation *m, const struct sg_effective *eff,
+                        struct sg_buf *b)
 {
-    sg_buf_addc(b, '[');
-    for (size_t i = 0; i < p->n; i++) {
-        char *value = cJSON_PrintUnformatted(p->ops[i].value);
-        if (value == NULL) {
-            b->failed = true;
-            return;
-        }
-        sg_buf_adds(b, i ? ",{\"op\":\"add\",\"path\":" : "{\"op\":\"add\",\"path\":");
-        sg_json_write_string(b, p->ops[i].path);
-        sg_buf_adds(b, ",\"value\":");
-        sg_buf_adds(b, value);
-        sg_buf_addc(b, '}');
-        cJSON_free(value);
-    }
-    sg_buf_addc(b, ']');
-}
-
-void sg_patch_describe(const struct sg_patch *p, const struct sg_effective *eff, struct sg_buf *b)
-{
-    if (p->seccomp) {
+    if (m->seccomp) {
         if (eff->default_profile == SG_PROFILE_LOCALHOST)
             sg_buf_addf(b, "seccompProfile=Localhost/%s", eff->default_localhost);
         else
             sg_buf_adds(b, "seccompProfile=RuntimeDefault");
     }
-    if (p->drop_count > 0) {
+    if (m->drop_count > 0) {
         uint64_t listed = 0;
         size_t n = 0;
-        sg_buf_adds(b, p->seccomp ? "; capabilities.drop=[" : "capabilities.drop=[");
+        sg_buf_adds(b, m->seccomp ? "; capabilities.drop=[" : "capabilities.drop=[");
         for (size_t i = 0; i < eff->n_default_drop; i++) {
             sg_buf_addf(b, "%s%s", n++ ? "," : "", sg_cap_name(eff->default_drop[i]));
             listed |= sg_cap_bit(eff->default_drop[i]);
@@ -331,128 +277,16 @@ void sg_patch_describe(const struct sg_patch *p, const struct sg_effective *eff,
             if ((eff->required_drop & sg_cap_bit(cap)) && !(listed & sg_cap_bit(cap)))
                 sg_buf_addf(b, "%s%s", n++ ? "," : "", sg_cap_name(cap));
         }
-        sg_buf_addf(b, "] on %zu container%s", p->drop_count, p->drop_count == 1 ? "" : "s");
+        sg_buf_addf(b, "] on %zu container%s", m->drop_count, m->drop_count == 1 ? "" : "s");
     }
-    if (p->required_count > 0) {
-        sg_buf_adds(b, p->seccomp || p->drop_count ? "; capabilities.drop+=["
+    if (m->required_count > 0) {
+        sg_buf_adds(b, m->seccomp || m->drop_count ? "; capabilities.drop+=["
                                                    : "capabilities.drop+=[");
         for (int cap = 0, n = 0; cap < SG_CAP_COUNT; cap++) {
             if (eff->required_drop & sg_cap_bit(cap))
                 sg_buf_addf(b, "%s%s", n++ ? "," : "", sg_cap_name(cap));
         }
-        sg_buf_addf(b, "] on %zu container%s", p->required_count,
-                    p->required_count == 1 ? "" : "s");
+        sg_buf_addf(b, "] on %zu container%s", m->required_count,
+                    m->required_count == 1 ? "" : "s");
     }
-}
-
-/* Reads the next reference token of a JSON Pointer into `out`, undoing
- * RFC 6901 escaping; returns the rest of the pointer. */
-static const char *next_token(const char *pointer, char *out, size_t cap)
-{
-    size_t o = 0;
-    const char *p = pointer + 1; /* skip '/' */
-
-    while (*p != '\0' && *p != '/' && o + 1 < cap) {
-        if (p[0] == '~' && (p[1] == '0' || p[1] == '1')) {
-            out[o++] = p[1] == '0' ? '~' : '/';
-            p += 2;
-        } else {
-            out[o++] = *p++;
-        }
-    }
-    out[o] = '\0';
-    return p;
-}
-
-static bool parse_index(const char *token, size_t *out)
-{
-    size_t v = 0;
-
-    if (token[0] == '\0' || (token[0] == '0' && token[1] != '\0'))
-        return false;
-    for (const char *t = token; *t; t++) {
-        if (*t < '0' || *t > '9' || v > 100000000)
-            return false;
-        v = v * 10 + (size_t)(*t - '0');
-    }
-    *out = v;
-    return true;
-}
-
-/* Inserts `item` before `at` in `array`. Debian's cJSON 1.7.15
- * cJSON_InsertItemInArray returns false without inserting, so this keeps
- * the list (and cJSON's rule that the first item's prev is the last item)
- * by hand. */
-static void insert_before(cJSON *array, cJSON *at, cJSON *item)
-{
-    item->next = at;
-    item->prev = at->prev;
-    if (at == array->child) {
-        array->child = item;
-    } else {
-        at->prev->next = item;
-    }
-    at->prev = item;
-}
-
-static int apply_add(cJSON *doc, const char *pointer, const cJSON *value, struct sg_error *err)
-{
-    char token[SG_POINTER_MAX];
-    const char *rest = pointer;
-    cJSON *parent = doc, *copy;
-    size_t index;
-
-    if (pointer[0] != '/')
-        return sg_error_set(err, SG_ERR_INVALID, "patch path '%s' is not a JSON Pointer", pointer);
-    for (;;) {
-        rest = next_token(rest, token, sizeof(token));
-        if (*rest == '\0')
-            break;
-        cJSON *child = NULL;
-        if (cJSON_IsObject(parent))
-            child = cJSON_GetObjectItemCaseSensitive(parent, token);
-        else if (cJSON_IsArray(parent) && parse_index(token, &index) && index < INT32_MAX)
-            child = cJSON_GetArrayItem(parent, (int)index);
-        if (child == NULL)
-            return sg_error_set(err, SG_ERR_INVALID, "patch path '%s': '%s' does not exist",
-                                pointer, token);
-        parent = child;
-    }
-    copy = cJSON_Duplicate(value, true);
-    if (copy == NULL)
-        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-    if (cJSON_IsObject(parent)) {
-        if (cJSON_GetObjectItemCaseSensitive(parent, token) != NULL)
-            cJSON_ReplaceItemInObjectCaseSensitive(parent, token, copy);
-        else
-            cJSON_AddItemToObject(parent, token, copy);
-        return 0;
-    }
-    if (cJSON_IsArray(parent)) {
-        int size = cJSON_GetArraySize(parent);
-        if (strcmp(token, "-") == 0) {
-            cJSON_AddItemToArray(parent, copy);
-            return 0;
-        }
-        if (parse_index(token, &index) && index <= (size_t)size) {
-            if (index == (size_t)size)
-                cJSON_AddItemToArray(parent, copy);
-            else
-                insert_before(parent, cJSON_GetArrayItem(parent, (int)index), copy);
-            return 0;
-        }
-    }
-    cJSON_Delete(copy);
-    return sg_error_set(err, SG_ERR_INVALID, "patch path '%s': cannot add '%s' there", pointer,
-                        token);
-}
-
-int sg_patch_apply(cJSON *doc, const struct sg_patch *p, struct sg_error *err)
-{
-    for (size_t i = 0; i < p->n; i++) {
-        int rc = apply_add(doc, p->ops[i].path, p->ops[i].value, err);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
 }

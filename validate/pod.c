@@ -112,7 +112,7 @@ static void read_profile(const cJSON *sp, struct sg_path *path, struct sg_report
 {
     const cJSON *type = NULL, *local = NULL;
 
-    if (sg_json_member(sp, "type", SG_JSON_STRING, path, report, &type) == SG_GOT_OK) {
+    if (sg_field_member(sp, "type", SG_FIELD_STRING, path, report, &type) == SG_FIELD_OK) {
         out->type_str = type->valuestring;
         out->type = sg_seccomp_field_type(type->valuestring);
     } else {
@@ -121,7 +121,8 @@ static void read_profile(const cJSON *sp, struct sg_path *path, struct sg_report
         out->type = SG_SECCOMP_BAD;
         out->type_str = "";
     }
-    if (sg_json_member(sp, "localhostProfile", SG_JSON_STRING, path, report, &local) == SG_GOT_OK)
+    if (sg_field_member(sp, "localhostProfile", SG_FIELD_STRING, path, report, &local) ==
+        SG_FIELD_OK)
         out->localhost = local->valuestring;
 }
 
@@ -133,7 +134,7 @@ static void read_sc_profile(const cJSON *sc, struct sg_path *path, struct sg_rep
     size_t mark;
 
     out->type = SG_SECCOMP_UNSET;
-    if (sg_json_member(sc, "seccompProfile", SG_JSON_OBJECT, path, report, &sp) != SG_GOT_OK)
+    if (sg_field_member(sc, "seccompProfile", SG_FIELD_OBJECT, path, report, &sp) != SG_FIELD_OK)
         return;
     mark = sg_path_key(path, "seccompProfile");
     read_profile(sp, path, report, out);
@@ -145,7 +146,7 @@ static int read_bool(const cJSON *obj, const char *key, struct sg_path *path,
 {
     const cJSON *b = NULL;
 
-    if (sg_json_member(obj, key, SG_JSON_BOOL, path, report, &b) != SG_GOT_OK)
+    if (sg_field_member(obj, key, SG_FIELD_BOOL, path, report, &b) != SG_FIELD_OK)
         return -1;
     return cJSON_IsTrue(b) ? 1 : 0;
 }
@@ -155,26 +156,26 @@ static void read_container(struct sg_container *c, struct sg_path *path, struct 
     const cJSON *s = NULL;
     size_t mark;
 
-    if (sg_json_member(c->obj, "name", SG_JSON_STRING, path, report, &s) == SG_GOT_OK)
+    if (sg_field_member(c->obj, "name", SG_FIELD_STRING, path, report, &s) == SG_FIELD_OK)
         c->name = s->valuestring;
-    if (sg_json_member(c->obj, "image", SG_JSON_STRING, path, report, &s) == SG_GOT_OK)
+    if (sg_field_member(c->obj, "image", SG_FIELD_STRING, path, report, &s) == SG_FIELD_OK)
         c->image = s->valuestring;
     c->privileged = -1;
     c->no_escalation = -1;
     c->seccomp.type = SG_SECCOMP_UNSET;
-    if (sg_json_member(c->obj, "securityContext", SG_JSON_OBJECT, path, report, &c->sc) !=
-        SG_GOT_OK)
+    if (sg_field_member(c->obj, "securityContext", SG_FIELD_OBJECT, path, report, &c->sc) !=
+        SG_FIELD_OK)
         return;
     mark = sg_path_key(path, "securityContext");
     c->privileged = read_bool(c->sc, "privileged", path, report);
     int ape = read_bool(c->sc, "allowPrivilegeEscalation", path, report);
     c->no_escalation = ape < 0 ? -1 : !ape;
     read_sc_profile(c->sc, path, report, &c->seccomp);
-    if (sg_json_member(c->sc, "capabilities", SG_JSON_OBJECT, path, report, &c->caps) ==
-        SG_GOT_OK) {
+    if (sg_field_member(c->sc, "capabilities", SG_FIELD_OBJECT, path, report, &c->caps) ==
+        SG_FIELD_OK) {
         size_t cmark = sg_path_key(path, "capabilities");
-        sg_json_member(c->caps, "add", SG_JSON_ARRAY, path, report, &c->add);
-        sg_json_member(c->caps, "drop", SG_JSON_ARRAY, path, report, &c->drop);
+        sg_field_member(c->caps, "add", SG_FIELD_ARRAY, path, report, &c->add);
+        sg_field_member(c->caps, "drop", SG_FIELD_ARRAY, path, report, &c->drop);
         sg_path_pop(path, cmark);
     }
     sg_path_pop(path, mark);
@@ -186,8 +187,8 @@ static int read_containers(struct sg_pod *pod, struct sg_path *path, struct sg_r
     size_t total = 0, n = 0;
 
     for (int l = 0; l < SG_LIST_COUNT; l++) {
-        if (sg_json_member(pod->spec, list_keys[l], SG_JSON_ARRAY, path, report, &lists[l]) ==
-            SG_GOT_OK)
+        if (sg_field_member(pod->spec, list_keys[l], SG_FIELD_ARRAY, path, report, &lists[l]) ==
+            SG_FIELD_OK)
             total += (size_t)cJSON_GetArraySize(lists[l]);
     }
     if (total > SG_MAX_CONTAINERS) {
@@ -209,7 +210,7 @@ static int read_containers(struct sg_pod *pod, struct sg_path *path, struct sg_r
         size_t lmark = sg_path_key(path, list_keys[l]);
         for (const cJSON *it = lists[l]->child; it != NULL && n < total; it = it->next, index++) {
             size_t imark = sg_path_index(path, index);
-            if (sg_json_check(it, SG_JSON_OBJECT, path, report) == SG_GOT_OK) {
+            if (sg_field_check(it, SG_FIELD_OBJECT, path, report) == SG_FIELD_OK) {
                 struct sg_container *c = &pod->containers[n++];
                 c->list = (enum sg_list)l;
                 c->index = index;
@@ -237,7 +238,7 @@ static void read_annotations(struct sg_pod *pod, const cJSON *meta, struct sg_pa
     size_t mark;
 
     if (meta == NULL ||
-        sg_json_member(meta, "annotations", SG_JSON_OBJECT, path, report, &ann) != SG_GOT_OK)
+        sg_field_member(meta, "annotations", SG_FIELD_OBJECT, path, report, &ann) != SG_FIELD_OK)
         return;
     mark = sg_path_key(path, "annotations");
     for (const cJSON *it = ann->child; it != NULL; it = it->next) {
@@ -260,7 +261,7 @@ static void read_annotations(struct sg_pod *pod, const cJSON *meta, struct sg_pa
             sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
                           "a seccomp annotation is given twice",
                           "the annotation is given twice; the object cannot be judged safely");
-        } else if (sg_json_check(it, SG_JSON_STRING, path, report) == SG_GOT_OK) {
+        } else if (sg_field_check(it, SG_FIELD_STRING, path, report) == SG_FIELD_OK) {
             *slot = it->valuestring;
         }
         sg_path_pop(path, kmark);
@@ -277,14 +278,14 @@ static const cJSON *find_template(const cJSON *object, enum sg_kind kind, struct
     for (int i = 0; i < 4 && kinds[kind].template_keys[i] != NULL; i++) {
         const cJSON *next = NULL;
         const char *key = kinds[kind].template_keys[i];
-        enum sg_json_got got = sg_json_member(at, key, SG_JSON_OBJECT, path, report, &next);
-        if (got == SG_GOT_ABSENT) {
+        enum sg_field_got got = sg_field_member(at, key, SG_FIELD_OBJECT, path, report, &next);
+        if (got == SG_FIELD_ABSENT) {
             sg_path_key(path, key);
             sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
                           "the pod template is missing", "is missing: a %s needs a pod template",
                           kinds[kind].kind);
         }
-        if (got != SG_GOT_OK)
+        if (got != SG_FIELD_OK)
             return NULL;
         sg_path_key(path, key);
         at = next;
@@ -316,28 +317,28 @@ int sg_pod_read(const cJSON *object, enum sg_kind kind, struct sg_pod *pod,
     tmpl = find_template(object, kind, &path, report);
     if (tmpl == NULL)
         return 0;
-    sg_json_member(tmpl, "metadata", SG_JSON_OBJECT, &path, report, &meta);
-    if (sg_json_member(tmpl, "spec", SG_JSON_OBJECT, &path, report, &pod->spec) != SG_GOT_OK) {
+    sg_field_member(tmpl, "metadata", SG_FIELD_OBJECT, &path, report, &meta);
+    if (sg_field_member(tmpl, "spec", SG_FIELD_OBJECT, &path, report, &pod->spec) != SG_FIELD_OK) {
         sg_report_add(report, SG_RULE_UNREADABLE, SG_ACTION_DENY, pod->spec_path,
                       "the pod spec is missing or unreadable",
                       "is missing or not an object: there is no pod spec to judge");
         return 0;
     }
     mark = sg_path_key(&path, "spec");
-    if (sg_json_member(pod->spec, "securityContext", SG_JSON_OBJECT, &path, report, &pod->psc) ==
-        SG_GOT_OK) {
+    if (sg_field_member(pod->spec, "securityContext", SG_FIELD_OBJECT, &path, report, &pod->psc) ==
+        SG_FIELD_OK) {
         size_t smark = sg_path_key(&path, "securityContext");
         read_sc_profile(pod->psc, &path, report, &pod->seccomp);
         sg_path_pop(&path, smark);
     }
-    if (sg_json_member(pod->spec, "os", SG_JSON_OBJECT, &path, report, &os) == SG_GOT_OK) {
+    if (sg_field_member(pod->spec, "os", SG_FIELD_OBJECT, &path, report, &os) == SG_FIELD_OK) {
         size_t omark = sg_path_key(&path, "os");
-        if (sg_json_member(os, "name", SG_JSON_STRING, &path, report, &s) == SG_GOT_OK)
+        if (sg_field_member(os, "name", SG_FIELD_STRING, &path, report, &s) == SG_FIELD_OK)
             pod->windows = strcmp(s->valuestring, "windows") == 0;
         sg_path_pop(&path, omark);
     }
-    if (sg_json_member(pod->spec, "runtimeClassName", SG_JSON_STRING, &path, report, &s) ==
-        SG_GOT_OK)
+    if (sg_field_member(pod->spec, "runtimeClassName", SG_FIELD_STRING, &path, report, &s) ==
+        SG_FIELD_OK)
         pod->runtime_class = s->valuestring;
     rc = read_containers(pod, &path, report);
     if (rc < 0)

@@ -243,45 +243,33 @@ static int override_key(struct sg_pyaml_reader *r, yaml_node_t *keynode, yaml_no
         key);
 }
 
-static int read_overrides(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+static int read_override(struct sg_pyaml_reader *r, yaml_node_t *item, void *entry)
 {
-    yaml_node_item_t *it;
-    size_t n;
+    struct override *o = entry;
+    const struct match *m = &o->match;
     int rc;
 
-    if (sg_pyaml_is_null(node))
-        return 0;
-    if (node->type != YAML_SEQUENCE_NODE)
-        return sg_pyaml_fail_at(r, node, "overrides must be a list, found %s",
-                                sg_pyaml_node_kind(node));
-    n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    if (n > POLICY_MAX_OVERRIDES)
-        return sg_pyaml_fail_at(r, node, "overrides has %zu entries; at most %d are allowed", n,
-                                POLICY_MAX_OVERRIDES);
-    p->overrides = calloc(n ? n : 1, sizeof(*p->overrides));
-    if (p->overrides == NULL)
-        return sg_error_set(r->err, SG_ERR_NOMEM, "out of memory");
-    for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-        yaml_node_t *item = yaml_document_get_node(r->doc, *it);
-        struct override *o = &p->overrides[p->n_overrides++];
-        struct match *m = &o->match;
-        if (item == NULL)
-            return sg_error_set(r->err, SG_ERR_INTERNAL, "%s: broken YAML document", r->name);
-        if (item->type != YAML_MAPPING_NODE)
-            return sg_pyaml_fail_at(r, item, "each override must be a mapping, found %s",
-                                    sg_pyaml_node_kind(item));
-        rc = sg_pyaml_read_mapping(r, item, "an override", override_key, o);
-        if (rc < 0)
-            return rc;
-        /* An override that matches everything is a second base policy,
-         * hidden at the bottom of the file: make the author say so. */
-        if (m->namespaces.n + m->usernames.n + m->groups.n + m->runtime_classes.n == 0)
-            return sg_pyaml_fail_at(r, item,
-                                    "override has an empty match: give namespaces, usernames, "
-                                    "groups or runtimeClasses (use namespaces: [\"*\"] to "
-                                    "match everything)");
-    }
+    rc = sg_pyaml_read_mapping(r, item, "an override", override_key, o);
+    if (rc < 0)
+        return rc;
+    /* An override that matches everything is a second base policy, hidden
+     * at the bottom of the file: make the author say so. */
+    if (m->namespaces.n + m->usernames.n + m->groups.n + m->runtime_classes.n == 0)
+        return sg_pyaml_fail_at(r, item,
+                                "override has an empty match: give namespaces, usernames, "
+                                "groups or runtimeClasses (use namespaces: [\"*\"] to "
+                                "match everything)");
     return 0;
+}
+
+static int read_overrides(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+{
+    void *entries = NULL;
+    int rc = sg_pyaml_read_entries(r, node, "overrides", "override", POLICY_MAX_OVERRIDES,
+                                   sizeof(*p->overrides), &entries, &p->n_overrides, read_override);
+
+    p->overrides = entries;
+    return rc;
 }
 
 /* ---- imageExemptions --------------------------------------------------- */
@@ -354,45 +342,31 @@ static int image_key(struct sg_pyaml_reader *r, yaml_node_t *keynode, yaml_node_
                             key);
 }
 
-static int read_images(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+static int read_image(struct sg_pyaml_reader *r, yaml_node_t *item, void *entry)
 {
-    yaml_node_item_t *it;
-    size_t n;
+    struct image_exemption *x = entry;
     int rc;
 
-    if (sg_pyaml_is_null(node))
-        return 0;
-    if (node->type != YAML_SEQUENCE_NODE)
-        return sg_pyaml_fail_at(r, node, "imageExemptions must be a list, found %s",
-                                sg_pyaml_node_kind(node));
-    n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    if (n > POLICY_MAX_IMAGES)
-        return sg_pyaml_fail_at(r, node, "imageExemptions has %zu entries; at most %d are allowed",
-                                n, POLICY_MAX_IMAGES);
-    p->images = calloc(n ? n : 1, sizeof(*p->images));
-    if (p->images == NULL)
-        return sg_error_set(r->err, SG_ERR_NOMEM, "out of memory");
-    for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-        yaml_node_t *item = yaml_document_get_node(r->doc, *it);
-        struct image_exemption *x = &p->images[p->n_images++];
-        if (item == NULL)
-            return sg_error_set(r->err, SG_ERR_INTERNAL, "%s: broken YAML document", r->name);
-        if (item->type != YAML_MAPPING_NODE)
-            return sg_pyaml_fail_at(r, item, "each image exemption must be a mapping, found %s",
-                                    sg_pyaml_node_kind(item));
-        rc = sg_pyaml_read_mapping(r, item, "an image exemption", image_key, x);
-        if (rc < 0)
-            return rc;
-        if (x->image == NULL)
-            return sg_pyaml_fail_at(
-                r, item,
-                "an image exemption needs image: a registry, repository and tag "
-                "pattern or digest, such as docker.io/istio/proxyv2:*");
-        if (x->lifted == 0 && x->allowed_add == 0)
-            return sg_pyaml_fail_at(r, item,
-                                    "an image exemption needs rules to lift or allowedAdd");
-    }
+    rc = sg_pyaml_read_mapping(r, item, "an image exemption", image_key, x);
+    if (rc < 0)
+        return rc;
+    if (x->image == NULL)
+        return sg_pyaml_fail_at(r, item,
+                                "an image exemption needs image: a registry, repository and tag "
+                                "pattern or digest, such as docker.io/istio/proxyv2:*");
+    if (x->lifted == 0 && x->allowed_add == 0)
+        return sg_pyaml_fail_at(r, item, "an image exemption needs rules to lift or allowedAdd");
     return 0;
+}
+
+static int read_images(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+{
+    void *entries = NULL;
+    int rc = sg_pyaml_read_entries(r, node, "imageExemptions", "image exemption", POLICY_MAX_IMAGES,
+                                   sizeof(*p->images), &entries, &p->n_images, read_image);
+
+    p->images = entries;
+    return rc;
 }
 
 /* ---- the top level ------------------------------------------------------ */
@@ -521,16 +495,56 @@ static int parser_error(const yaml_parser_t *parser, const char *name, struct sg
                         parser->context ? " " : "", parser->context ? parser->context : "");
 }
 
+/* Loads the one document a policy is into *doc (the caller deletes it
+ * when this returns 0): not empty, and nothing after it. */
+static int load_one_document(yaml_parser_t *parser, const char *name, yaml_document_t *doc,
+                             struct sg_error *err)
+{
+    yaml_document_t extra;
+    yaml_node_t *root;
+    yaml_mark_t mark;
+    bool second;
+    int rc;
+
+    if (!yaml_parser_load(parser, doc))
+        return parser_error(parser, name, err);
+    root = yaml_document_get_root_node(doc);
+    if (root == NULL || sg_pyaml_is_null(root)) {
+        mark = root != NULL ? root->start_mark : doc->end_mark;
+        rc = sg_error_set(err, SG_ERR_INVALID,
+                          "%s:%zu:%zu: the policy is empty; a policy ends with its base "
+                          "('base: restricted', 'base: baseline' or 'base: default')",
+                          name, mark.line + 1, mark.column + 1);
+        goto fail;
+    }
+    if (!yaml_parser_load(parser, &extra)) {
+        rc = parser_error(parser, name, err);
+        goto fail;
+    }
+    second = yaml_document_get_root_node(&extra) != NULL;
+    mark = extra.start_mark;
+    yaml_document_delete(&extra);
+    if (second) {
+        rc = sg_error_set(err, SG_ERR_INVALID,
+                          "%s:%zu:%zu: a second YAML document; a policy is one document", name,
+                          mark.line + 1, mark.column + 1);
+        goto fail;
+    }
+    return 0;
+fail:
+    yaml_document_delete(doc);
+    return rc;
+}
+
 int sg_policy_parse(const char *name, const char *yaml, size_t len, struct sg_policy **out,
                     struct sg_error *err)
 {
     yaml_parser_t parser;
-    yaml_document_t doc, extra;
-    bool have_doc = false, have_parser = false, second;
+    yaml_document_t doc;
+    bool have_doc = false, have_parser = false;
     struct sg_policy *p = NULL;
     struct sg_pyaml_reader r = {.name = name, .doc = &doc, .err = err};
     yaml_node_t *root;
-    yaml_mark_t mark;
     int rc;
 
     *out = NULL;
@@ -550,33 +564,11 @@ int sg_policy_parse(const char *name, const char *yaml, size_t len, struct sg_po
     }
     have_parser = true;
     yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rc = parser_error(&parser, name, err);
+    rc = load_one_document(&parser, name, &doc, err);
+    if (rc < 0)
         goto out;
-    }
     have_doc = true;
     root = yaml_document_get_root_node(&doc);
-    if (root == NULL || sg_pyaml_is_null(root)) {
-        mark = root != NULL ? root->start_mark : doc.end_mark;
-        rc = sg_error_set(err, SG_ERR_INVALID,
-                          "%s:%zu:%zu: the policy is empty; a policy ends with its base "
-                          "('base: restricted', 'base: baseline' or 'base: default')",
-                          name, mark.line + 1, mark.column + 1);
-        goto out;
-    }
-    if (!yaml_parser_load(&parser, &extra)) {
-        rc = parser_error(&parser, name, err);
-        goto out;
-    }
-    second = yaml_document_get_root_node(&extra) != NULL;
-    mark = extra.start_mark;
-    yaml_document_delete(&extra);
-    if (second) {
-        rc = sg_error_set(err, SG_ERR_INVALID,
-                          "%s:%zu:%zu: a second YAML document; a policy is one document", name,
-                          mark.line + 1, mark.column + 1);
-        goto out;
-    }
     if (root->type != YAML_MAPPING_NODE) {
         rc = sg_pyaml_fail_at(&r, root, "a policy must be a mapping, found %s",
                               sg_pyaml_node_kind(root));

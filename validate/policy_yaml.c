@@ -223,3 +223,41 @@ int sg_pyaml_check_glob(struct sg_pyaml_reader *r, yaml_node_t *item, const char
         return sg_pyaml_fail_at(r, item, "glob '%s' has '[' without ']'", value);
     return 0;
 }
+
+int sg_pyaml_read_entries(struct sg_pyaml_reader *r, yaml_node_t *node, const char *what,
+                          const char *one, size_t max, size_t size, void **array, size_t *n,
+                          sg_pyaml_entry_fn read_entry)
+{
+    yaml_node_item_t *it;
+    size_t count;
+    char *entries;
+    int rc;
+
+    if (sg_pyaml_is_null(node))
+        return 0;
+    if (node->type != YAML_SEQUENCE_NODE)
+        return sg_pyaml_fail_at(r, node, "%s must be a list, found %s", what,
+                                sg_pyaml_node_kind(node));
+    count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (count > max)
+        return sg_pyaml_fail_at(r, node, "%s has %zu entries; at most %zu are allowed", what, count,
+                                max);
+    entries = calloc(count ? count : 1, size);
+    if (entries == NULL)
+        return sg_error_set(r->err, SG_ERR_NOMEM, "out of memory");
+    *array = entries;
+    for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+        yaml_node_t *item = yaml_document_get_node(r->doc, *it);
+        void *entry = entries + *n * size;
+        if (item == NULL)
+            return sg_error_set(r->err, SG_ERR_INTERNAL, "%s: broken YAML document", r->name);
+        (*n)++;
+        if (item->type != YAML_MAPPING_NODE)
+            return sg_pyaml_fail_at(r, item, "each %s must be a mapping, found %s", one,
+                                    sg_pyaml_node_kind(item));
+        rc = read_entry(r, item, entry);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}

@@ -48,6 +48,16 @@ int sg_pyaml_read_mapping(struct sg_pyaml_reader *r, yaml_node_t *node, const ch
 bool sg_pyaml_mapping_has_key(struct sg_pyaml_reader *r, yaml_node_t *node, const char *key);
 int sg_pyaml_read_string_list(struct sg_pyaml_reader *r, yaml_node_t *node, const char *what,
                               sg_pyaml_item_fn check, void *ctx, struct strlist *out);
+/* Reads one entry of a list of mappings into `entry` (zeroed), checking
+ * what the entry as a whole needs; may fail_at the item. */
+typedef int (*sg_pyaml_entry_fn)(struct sg_pyaml_reader *r, yaml_node_t *item, void *entry);
+/* A list of mappings (null is an empty list) of at most `max` entries, into
+ * a calloc'd array of `size`-byte entries (*array, *n; owned by the
+ * caller, who frees it also after an error). `what` names the list in
+ * messages ("overrides"), `one` an entry ("override"). */
+int sg_pyaml_read_entries(struct sg_pyaml_reader *r, yaml_node_t *node, const char *what,
+                          const char *one, size_t max, size_t size, void **array, size_t *n,
+                          sg_pyaml_entry_fn read_entry);
 int sg_pyaml_check_capability(struct sg_pyaml_reader *r, yaml_node_t *item, const char *value,
                               void *ctx);
 int sg_pyaml_read_capability_list(struct sg_pyaml_reader *r, yaml_node_t *node, const char *what,

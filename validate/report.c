@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fmt.h"
 
 void sg_report_init(struct sg_report *r)
 {
@@ -59,7 +60,7 @@ void sg_report_add(struct sg_report *r, enum sg_rule rule, enum sg_action action
         r->cap = cap;
     }
     va_start(ap, fmt);
-    n = sg_vsnprintf(text, sizeof(text), fmt, ap);
+    n = sg_fmt_vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     text_len = n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
     path_len = strlen(path);

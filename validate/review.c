@@ -38,22 +38,10 @@ struct sg_decision {
      * the server writes its log line. */
     char *uid, *kind, *namespace, *name, *operation, *user;
     char *injected;
-    const char *rules[SG_RULE_COUNT + 2];
-    size_t n_rules;
+    uint32_t hits; /* bit h: hit h of rule.h */
 };
 
-const char *sg_verdict_name(enum sg_verdict v)
-{
-    switch (v) {
-    case SG_VERDICT_ALLOW:
-        return "allow";
-    case SG_VERDICT_WARN:
-        return "warn";
-    case SG_VERDICT_DENY:
-        return "deny";
-    }
-    return "?";
-}
+_Static_assert(SG_HIT_COUNT <= 32, "a decision's hits are the bits of a uint32_t");
 
 void sg_decision_free(struct sg_decision *d)
 {
@@ -122,14 +110,9 @@ const char *sg_decision_user(const struct sg_decision *d)
     return d->user;
 }
 
-size_t sg_decision_rule_count(const struct sg_decision *d)
+uint32_t sg_decision_hits(const struct sg_decision *d)
 {
-    return d->n_rules;
-}
-
-const char *sg_decision_rule(const struct sg_decision *d, size_t i)
-{
-    return i < d->n_rules ? d->rules[i] : NULL;
+    return d->hits;
 }
 
 /* ---- reading the envelope --------------------------------------------- */
@@ -156,26 +139,62 @@ static const char *request_string(const cJSON *request, const char *key, struct 
 {
     const cJSON *item = NULL;
 
-    sg_json_member(request, key, SG_JSON_STRING, path, problems, &item);
+    sg_field_member(request, key, SG_FIELD_STRING, path, problems, &item);
     return string_or_empty(item);
+}
+
+/* request.userInfo: the username and the groups, for exemptions and
+ * overrides. */
+static void read_user(const cJSON *request, struct sg_path *path, struct envelope *env)
+{
+    const cJSON *user = NULL, *groups = NULL, *item;
+    size_t mark, gmark, index = 0;
+
+    if (sg_field_member(request, "userInfo", SG_FIELD_OBJECT, path, &env->problems, &user) !=
+        SG_FIELD_OK)
+        return;
+    mark = sg_path_key(path, "userInfo");
+    env->username = request_string(user, "username", path, &env->problems);
+    if (sg_field_member(user, "groups", SG_FIELD_ARRAY, path, &env->problems, &groups) !=
+        SG_FIELD_OK) {
+        sg_path_pop(path, mark);
+        return;
+    }
+    gmark = sg_path_key(path, "groups");
+    for (item = groups->child; item != NULL; item = item->next, index++) {
+        size_t imark = sg_path_index(path, index);
+        if (sg_field_check(item, SG_FIELD_STRING, path, &env->problems) == SG_FIELD_OK) {
+            if (env->n_groups == MAX_GROUPS) {
+                /* A group past the bound could be the one an override or
+                 * exemption names: refuse to guess. */
+                sg_report_add(&env->problems, SG_RULE_UNREADABLE, SG_ACTION_DENY, sg_path_str(path),
+                              "too many groups", "the user has more than %d groups", MAX_GROUPS);
+                sg_path_pop(path, imark);
+                break;
+            }
+            env->groups[env->n_groups++] = item->valuestring;
+        }
+        sg_path_pop(path, imark);
+    }
+    sg_path_pop(path, gmark);
+    sg_path_pop(path, mark);
 }
 
 static int read_envelope(const cJSON *root, struct envelope *env, struct sg_error *err)
 {
-    const cJSON *api = NULL, *kind = NULL, *request = NULL, *uid = NULL, *gvk = NULL, *user = NULL,
-                *groups = NULL, *item = NULL;
+    const cJSON *api = NULL, *kind = NULL, *request = NULL, *uid = NULL, *gvk = NULL;
     struct sg_report scratch;
     struct sg_path path;
-    enum sg_json_got got;
+    enum sg_field_got got;
 
     sg_report_init(&scratch);
     sg_path_init(&path, NULL);
     if (!cJSON_IsObject(root))
         return sg_error_set(err, SG_ERR_INVALID, "the body is %s, not an AdmissionReview object",
                             sg_json_type_name(root));
-    sg_json_member(root, "apiVersion", SG_JSON_STRING, &path, &scratch, &api);
-    sg_json_member(root, "kind", SG_JSON_STRING, &path, &scratch, &kind);
-    got = sg_json_member(root, "request", SG_JSON_OBJECT, &path, &scratch, &request);
+    sg_field_member(root, "apiVersion", SG_FIELD_STRING, &path, &scratch, &api);
+    sg_field_member(root, "kind", SG_FIELD_STRING, &path, &scratch, &kind);
+    got = sg_field_member(root, "request", SG_FIELD_OBJECT, &path, &scratch, &request);
     sg_report_release(&scratch);
     if (api == NULL || (strcmp(api->valuestring, "admission.k8s.io/v1") != 0 &&
                         strcmp(api->valuestring, "admission.k8s.io/v1beta1") != 0))
@@ -183,19 +202,20 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
                             "apiVersion must be admission.k8s.io/v1 or admission.k8s.io/v1beta1");
     if (kind == NULL || strcmp(kind->valuestring, "AdmissionReview") != 0)
         return sg_error_set(err, SG_ERR_INVALID, "kind must be AdmissionReview");
-    if (got != SG_GOT_OK)
+    if (got != SG_FIELD_OK)
         return sg_error_set(err, SG_ERR_INVALID, "request is missing or not an object");
     env->api_version = api->valuestring;
 
     sg_path_init(&path, "request");
-    got = sg_json_member(request, "uid", SG_JSON_STRING, &path, &scratch, &uid);
+    got = sg_field_member(request, "uid", SG_FIELD_STRING, &path, &scratch, &uid);
     sg_report_release(&scratch);
-    if (got != SG_GOT_OK || uid->valuestring[0] == '\0')
+    if (got != SG_FIELD_OK || uid->valuestring[0] == '\0')
         return sg_error_set(err, SG_ERR_INVALID, "request.uid is missing or not a string");
     env->uid = uid->valuestring;
 
     /* From here on there is a uid to answer: problems are denials. */
-    if (sg_json_member(request, "kind", SG_JSON_OBJECT, &path, &env->problems, &gvk) == SG_GOT_OK) {
+    if (sg_field_member(request, "kind", SG_FIELD_OBJECT, &path, &env->problems, &gvk) ==
+        SG_FIELD_OK) {
         size_t mark = sg_path_key(&path, "kind");
         env->group = request_string(gvk, "group", &path, &env->problems);
         env->kind = request_string(gvk, "kind", &path, &env->problems);
@@ -211,38 +231,11 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct sg_erro
     env->operation = request_string(request, "operation", &path, &env->problems);
     env->namespace = request_string(request, "namespace", &path, &env->problems);
     env->name = request_string(request, "name", &path, &env->problems);
-    if (sg_json_member(request, "userInfo", SG_JSON_OBJECT, &path, &env->problems, &user) ==
-        SG_GOT_OK) {
-        size_t mark = sg_path_key(&path, "userInfo");
-        env->username = request_string(user, "username", &path, &env->problems);
-        if (sg_json_member(user, "groups", SG_JSON_ARRAY, &path, &env->problems, &groups) ==
-            SG_GOT_OK) {
-            size_t gmark = sg_path_key(&path, "groups");
-            size_t index = 0;
-            for (item = groups->child; item != NULL; item = item->next, index++) {
-                size_t imark = sg_path_index(&path, index);
-                if (sg_json_check(item, SG_JSON_STRING, &path, &env->problems) == SG_GOT_OK) {
-                    if (env->n_groups == MAX_GROUPS) {
-                        /* A group past the bound could be the one an
-                         * override or exemption names: refuse to guess. */
-                        sg_report_add(&env->problems, SG_RULE_UNREADABLE, SG_ACTION_DENY,
-                                      sg_path_str(&path), "too many groups",
-                                      "the user has more than %d groups", MAX_GROUPS);
-                        sg_path_pop(&path, imark);
-                        break;
-                    }
-                    env->groups[env->n_groups++] = item->valuestring;
-                }
-                sg_path_pop(&path, imark);
-            }
-            sg_path_pop(&path, gmark);
-        }
-        sg_path_pop(&path, mark);
-    }
+    read_user(request, &path, env);
     if (env->username == NULL)
         env->username = "";
-    sg_json_member(request, "object", SG_JSON_OBJECT, &path, &env->problems, &env->object);
-    sg_json_member(request, "oldObject", SG_JSON_OBJECT, &path, &env->problems, &env->old_object);
+    sg_field_member(request, "object", SG_FIELD_OBJECT, &path, &env->problems, &env->object);
+    sg_field_member(request, "oldObject", SG_FIELD_OBJECT, &path, &env->problems, &env->old_object);
     return 0;
 }
 
@@ -397,9 +390,9 @@ static int build_response(const struct envelope *env, const struct sg_outcome *o
     sg_buf_hint(&b, RESPONSE_HINT);
     sg_buf_init(&patch, MAX_RESPONSE / 2);
     sg_buf_init(&injected, AUDIT_VALUE_MAX);
-    if (oc->patch.n > 0) {
-        sg_patch_write(&oc->patch, &patch);
-        sg_patch_describe(&oc->patch, &oc->eff, &injected);
+    if (oc->mutation.patch.n > 0) {
+        sg_patch_write(&oc->mutation.patch, &patch);
+        sg_mutate_describe(&oc->mutation, &oc->eff, &injected);
     }
     sg_buf_adds(&b, "{\"apiVersion\":");
     sg_json_write_string(&b, env->api_version);
@@ -437,16 +430,19 @@ out:
     return rc;
 }
 
-static void collect_rules(struct sg_decision *d, const struct sg_outcome *oc)
+static uint32_t hits_of(const struct sg_outcome *oc)
 {
-    for (int r = 0; r < SG_RULE_COUNT; r++) {
+    uint32_t hits = 0;
+
+    for (unsigned r = 0; r < SG_RULE_COUNT; r++) {
         if (sg_report_has(&oc->report, (enum sg_rule)r))
-            d->rules[d->n_rules++] = sg_rule_id((enum sg_rule)r);
+            hits |= 1u << r;
     }
-    if (oc->patch.seccomp)
-        d->rules[d->n_rules++] = "inject-seccomp";
-    if (oc->patch.drop_count > 0)
-        d->rules[d->n_rules++] = "inject-drop";
+    if (oc->mutation.seccomp)
+        hits |= 1u << SG_HIT_INJECT_SECCOMP;
+    if (oc->mutation.drop_count > 0)
+        hits |= 1u << SG_HIT_INJECT_DROP;
+    return hits;
 }
 
 /* What the parse finds in a body cJSON read (a key given twice, a string
@@ -475,119 +471,150 @@ static char *dup_or_empty(const char *s)
     return strdup(s != NULL ? s : "");
 }
 
-int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const char *body,
-              size_t len, struct sg_decision **out, struct sg_error *err)
+/* Step 1: the body as JSON, whole and alone. Reading problems inside it
+ * (a key given twice, \u0000) go to env->problems; what leaves no
+ * AdmissionReview to answer is an error. */
+static int parse_body(const char *body, size_t len, struct envelope *env, cJSON **root,
+                      struct sg_error *err)
+{
+    struct sg_json_options json = {
+        .unique_keys = true, .findings = &env->problems, .within = object_within};
+    const char *why = NULL;
+    size_t at = 0;
+    int rc;
+
+    if (len > SG_REVIEW_MAX_BYTES)
+        return sg_error_set(err, SG_ERR_LIMIT, "the body has %zu bytes; at most %d are read", len,
+                            SG_REVIEW_MAX_BYTES);
+    rc = sg_json_parse(body, len, &json, root, &at, &why);
+    if (rc == SG_ERR_NOMEM)
+        return sg_error_set(err, rc, "out of memory");
+    if (rc == SG_ERR_LIMIT)
+        return sg_error_set(err, SG_ERR_INVALID,
+                            "the body is nested more than %d deep (at byte %zu)", SG_JSON_MAX_DEPTH,
+                            at);
+    if (rc < 0)
+        return sg_error_set(err, SG_ERR_INVALID,
+                            "the body is not valid JSON: %s at byte %zu of %zu", why, at, len);
+    while (at < len &&
+           (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
+        at++;
+    if (at != len)
+        return sg_error_set(err, SG_ERR_INVALID,
+                            "the body has data after the JSON object (at byte %zu of %zu)", at,
+                            len);
+    return 0;
+}
+
+/* The decision and its copies of the request facts, before the response. */
+static int new_decision(const struct envelope *env, enum sg_verdict verdict,
+                        struct sg_decision **out)
+{
+    struct sg_decision *d = calloc(1, sizeof(*d));
+
+    *out = NULL;
+    if (d == NULL)
+        return SG_ERR_NOMEM;
+    d->verdict = verdict;
+    d->uid = dup_or_empty(env->uid);
+    d->kind = dup_or_empty(env->kind);
+    d->namespace = dup_or_empty(env->namespace);
+    d->name = dup_or_empty(object_name(env));
+    d->operation = dup_or_empty(env->operation);
+    d->user = dup_or_empty(env->username);
+    if (!d->uid || !d->kind || !d->namespace || !d->name || !d->operation || !d->user) {
+        sg_decision_free(d);
+        return SG_ERR_NOMEM;
+    }
+    *out = d;
+    return 0;
+}
+
+/* Step 3a: the envelope or the body could not be read exactly, so the
+ * engine is not asked: the request is denied with what was found. An
+ * unknown kind with an unreadable field is still unreadable, never "a
+ * kind we do not judge". */
+static int decide_unreadable(const struct envelope *env, struct sg_decision **out)
+{
+    const struct sg_outcome denied = {.verdict = SG_VERDICT_DENY};
+    struct sg_decision *d = NULL;
+    int rc;
+
+    rc = new_decision(env, SG_VERDICT_DENY, &d);
+    if (rc == 0)
+        rc = build_response(env, &denied, &env->problems, d);
+    if (rc == 0)
+        d->hits = 1u << SG_RULE_UNREADABLE;
+    if (rc == 0)
+        *out = d;
+    else
+        sg_decision_free(d);
+    return rc;
+}
+
+/* Step 3b: the engine's judgement of the request, as a response. */
+static int decide(const struct sg_policy *policy, enum sg_mode mode, const struct envelope *env,
+                  struct sg_decision **out)
+{
+    const struct sg_request req = {
+        .op = sg_op_find(env->operation),
+        .kind = sg_kind_find(env->group, env->kind),
+        .subresource = env->subresource,
+        .namespace = env->namespace,
+        .username = env->username,
+        .groups = env->groups,
+        .n_groups = env->n_groups,
+        .object = env->object,
+        .old_object = env->old_object,
+    };
+    struct sg_outcome oc;
+    struct sg_decision *d = NULL;
+    int rc;
+
+    rc = sg_engine_judge(policy, &req, mode, &oc);
+    if (rc == 0)
+        rc = new_decision(env, oc.verdict, &d);
+    if (rc == 0)
+        rc = build_response(env, &oc, &oc.report, d);
+    if (rc == 0) {
+        d->hits = hits_of(&oc);
+        *out = d;
+        d = NULL;
+    }
+    sg_decision_free(d);
+    sg_outcome_release(&oc);
+    return rc;
+}
+
+int sg_review(const struct sg_policy *policy, enum sg_mode mode, const char *body, size_t len,
+              struct sg_decision **out, struct sg_error *err)
 {
     struct envelope env;
     /* Outside env, so that zeroing env does not clear 8 KiB per request:
      * only the first n_groups slots are ever read. */
     const char *groups[MAX_GROUPS];
-    struct sg_request req;
-    struct sg_outcome oc;
-    struct sg_decision *d = NULL;
-    const struct sg_report *report;
-    struct sg_json_options json = {
-        .unique_keys = true, .findings = &env.problems, .within = object_within};
     cJSON *root = NULL;
-    const char *why = NULL;
-    size_t at = 0;
-    bool have_outcome = false;
     int rc;
 
     *out = NULL;
     memset(&env, 0, sizeof(env));
     env.groups = groups;
     sg_report_init(&env.problems);
-    if (len > SG_REVIEW_MAX_BYTES) {
-        rc = sg_error_set(err, SG_ERR_LIMIT, "the body has %zu bytes; at most %d are read", len,
-                          SG_REVIEW_MAX_BYTES);
-        goto out;
-    }
-    rc = sg_json_parse(body, len, &json, &root, &at, &why);
-    while (rc == 0 && at < len &&
-           (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
-        at++;
-    if (rc == SG_ERR_NOMEM) {
-        rc = sg_error_set(err, rc, "out of memory");
-        goto out;
-    }
-    if (rc == SG_ERR_LIMIT) {
-        rc = sg_error_set(err, SG_ERR_INVALID, "the body is nested more than %d deep (at byte %zu)",
-                          SG_JSON_MAX_DEPTH, at);
-        goto out;
-    }
-    if (rc < 0) {
-        rc = sg_error_set(err, SG_ERR_INVALID, "the body is not valid JSON: %s at byte %zu of %zu",
-                          why, at, len);
-        goto out;
-    }
-    if (at != len) {
-        rc = sg_error_set(err, SG_ERR_INVALID,
-                          "the body has data after the JSON object (at byte %zu of %zu)", at, len);
-        goto out;
-    }
-    rc = read_envelope(root, &env, err);
+    rc = parse_body(body, len, &env, &root, err);
+    if (rc == 0)
+        rc = read_envelope(root, &env, err);
     if (rc == 0)
         rc = refuse_unreadable_identity(&env.problems, err);
     if (rc < 0)
         goto out;
-
-    req = (struct sg_request){
-        .op = sg_op_find(env.operation),
-        .kind = sg_kind_find(env.group, env.kind),
-        .subresource = env.subresource,
-        .namespace = env.namespace,
-        .username = env.username,
-        .groups = env.groups,
-        .n_groups = env.n_groups,
-        .object = env.object,
-        .old_object = env.old_object,
-    };
-    rc = sg_engine_judge(policy, &req, mode, &oc);
-    have_outcome = true;
-    if (rc < 0) {
+    if (env.problems.n > 0 || env.problems.nomem)
+        rc = decide_unreadable(&env, out);
+    else
+        rc = decide(policy, mode, &env, out);
+    if (rc < 0)
         rc = sg_error_set(err, rc, "out of memory");
-        goto out;
-    }
-    /* Envelope problems decide first: an unknown kind with an unreadable
-     * field is still unreadable, never "a kind we do not judge". */
-    report = env.problems.n > 0 || env.problems.nomem ? &env.problems : &oc.report;
-
-    d = calloc(1, sizeof(*d));
-    if (d == NULL) {
-        rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    d->verdict = report == &env.problems ? SG_VERDICT_DENY : oc.verdict;
-    d->uid = dup_or_empty(env.uid);
-    d->kind = dup_or_empty(env.kind);
-    d->namespace = dup_or_empty(env.namespace);
-    d->name = dup_or_empty(object_name(&env));
-    d->operation = dup_or_empty(env.operation);
-    d->user = dup_or_empty(env.username);
-    if (!d->uid || !d->kind || !d->namespace || !d->name || !d->operation || !d->user) {
-        rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if (report == &env.problems) {
-        struct sg_outcome denied = {.verdict = SG_VERDICT_DENY};
-        rc = build_response(&env, &denied, report, d);
-        d->rules[d->n_rules++] = sg_rule_id(SG_RULE_UNREADABLE);
-    } else {
-        rc = build_response(&env, &oc, report, d);
-        collect_rules(d, &oc);
-    }
-    if (rc < 0) {
-        rc = sg_error_set(err, rc, "out of memory");
-        goto out;
-    }
-    *out = d;
-    d = NULL;
 out:
-    if (have_outcome)
-        sg_outcome_release(&oc);
     sg_report_release(&env.problems);
-    sg_decision_free(d);
     cJSON_Delete(root);
     return rc;
 }

@@ -9,24 +9,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "policy.h"
+#include "verdict.h"
 
 /* The largest body sg_review reads. The API server sends at most about
  * 3 MiB; the server refuses bigger bodies before they get here (413). */
 #define SG_REVIEW_MAX_BYTES (4 * 1024 * 1024)
-
-enum sg_review_mode {
-    SG_REVIEW_VALIDATE, /* /validate: allow, warn or deny; never a patch */
-    SG_REVIEW_MUTATE,   /* /mutate: a JSON Patch with the policy's defaults */
-};
-
-enum sg_verdict {
-    SG_VERDICT_ALLOW, /* allowed; audit-only findings go to annotations and log */
-    SG_VERDICT_WARN,  /* allowed, with warnings the user sees */
-    SG_VERDICT_DENY,  /* refused */
-};
 
 struct sg_decision;
 
@@ -42,15 +33,14 @@ struct sg_decision;
  *   SG_ERR_NOMEM   out of memory (the server answers 500, the API server's
  *                  failurePolicy decides).
  * *out is owned by the caller: sg_decision_free. */
-int sg_review(const struct sg_policy *policy, enum sg_review_mode mode, const char *body,
-              size_t len, struct sg_decision **out, struct sg_error *err);
+int sg_review(const struct sg_policy *policy, enum sg_mode mode, const char *body, size_t len,
+              struct sg_decision **out, struct sg_error *err);
 
 /* The AdmissionReview response, JSON, not NUL-terminated in len terms but
  * NUL-terminated in memory. Owned by the decision. */
 const char *sg_decision_response(const struct sg_decision *d, size_t *len);
 
 enum sg_verdict sg_decision_verdict(const struct sg_decision *d);
-const char *sg_verdict_name(enum sg_verdict v); /* "allow", "warn", "deny" */
 
 /* True when the response carries a JSON Patch. */
 bool sg_decision_patched(const struct sg_decision *d);
@@ -69,11 +59,10 @@ const char *sg_decision_name(const struct sg_decision *d);
 const char *sg_decision_operation(const struct sg_decision *d);
 const char *sg_decision_user(const struct sg_decision *d);
 
-/* The rules hit (violations whose action was not `allow`, plus `inject-*`
- * when mutation patched something), each once, in a stable order. The
- * strings are static rule ids ("seccomp-unconfined"). */
-size_t sg_decision_rule_count(const struct sg_decision *d);
-const char *sg_decision_rule(const struct sg_decision *d, size_t i);
+/* The rules hit (violations whose action was not `allow`) and what
+ * mutation injected, as bits: bit h is hit h of rule.h (SG_HIT_COUNT of
+ * them, rules first). sg_hit_name spells one. */
+uint32_t sg_decision_hits(const struct sg_decision *d);
 
 /* Frees a decision. NULL is a no-op. */
 void sg_decision_free(struct sg_decision *d);

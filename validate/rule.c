@@ -33,6 +33,17 @@ const char *sg_rule_id(enum sg_rule rule)
     return (unsigned)rule < SG_RULE_COUNT ? rules[rule] : "?";
 }
 
+const char *sg_hit_name(unsigned hit)
+{
+    if (hit < SG_RULE_COUNT)
+        return rules[hit];
+    if (hit == SG_HIT_INJECT_SECCOMP)
+        return "inject-seccomp";
+    if (hit == SG_HIT_INJECT_DROP)
+        return "inject-drop";
+    return "?";
+}
+
 int sg_rule_find(const char *id)
 {
     for (int i = 0; i < SG_RULE_COUNT; i++) {

@@ -43,6 +43,16 @@ const char *sg_rule_id(enum sg_rule rule);
 /* Finds a rule by id; returns -1 when there is none. */
 int sg_rule_find(const char *id);
 
+/* What a decision is counted and logged by: bit r of sg_decision_hits for
+ * each rule r a violation named (enum sg_rule), then these two for what
+ * the mutating webhook injected. Hits stay numbers until printed. */
+#define SG_HIT_INJECT_SECCOMP SG_RULE_COUNT
+#define SG_HIT_INJECT_DROP    (SG_RULE_COUNT + 1)
+#define SG_HIT_COUNT          (SG_RULE_COUNT + 2)
+
+/* A rule's id, or "inject-seccomp", "inject-drop"; "?" past the end. */
+const char *sg_hit_name(unsigned hit);
+
 const char *sg_action_name(enum sg_action action); /* "deny" ... */
 /* Finds an action by name; returns -1 when there is none. */
 int sg_action_find(const char *name);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "path.h"
+#include "utf8.h"
 
 #define SMALL_OBJECT 16 /* members whose keys are compared pairwise */
 
@@ -101,7 +102,7 @@ static bool repair_utf8(struct walk *w, char **s)
     char *out;
 
     for (; in[len] != '\0'; len += n ? n : 1) {
-        n = sg_json_utf8_length(in + len, 4);
+        n = sg_utf8_length(in + len, 4);
         bad += n == 0;
     }
     if (bad == 0)
@@ -110,7 +111,7 @@ static bool repair_utf8(struct walk *w, char **s)
     if (out == NULL)
         return out_of_memory(w);
     for (size_t i = 0; i < len; i += n ? n : 1) {
-        n = sg_json_utf8_length(in + i, 4);
+        n = sg_utf8_length(in + i, 4);
         memcpy(out + o, n ? (const char *)in + i : SG_JSON_REPLACEMENT, n ? n : 3);
         o += n ? n : 3;
     }

@@ -1,4 +1,4 @@
-/* test_buf.c - sg_snprintf writes what snprintf writes: the same bytes,
+/* test_buf.c - sg_fmt_snprintf writes what snprintf writes: the same bytes,
  * the same cut and the same result at every buffer size; and sg_buf_addf
  * through it grows the buffer as before; sg_buf_hint only makes room. */
 #include <limits.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "fmt.h"
 
 #define OUT_MAX 512
 
@@ -22,11 +23,11 @@
         char want[OUT_MAX], got[OUT_MAX];                                                          \
         int full = snprintf(NULL, 0, fmt, __VA_ARGS__);                                            \
         assert_true(full >= 0 && full + 2 < OUT_MAX);                                              \
-        assert_int_equal(sg_snprintf(NULL, 0, fmt, __VA_ARGS__), full);                            \
+        assert_int_equal(sg_fmt_snprintf(NULL, 0, fmt, __VA_ARGS__), full);                        \
         for (size_t cap = 0; cap <= (size_t)full + 2; cap++) {                                     \
             memset(want, '#', sizeof(want));                                                       \
             memset(got, '#', sizeof(got));                                                         \
-            assert_int_equal(sg_snprintf(got, cap, fmt, __VA_ARGS__),                              \
+            assert_int_equal(sg_fmt_snprintf(got, cap, fmt, __VA_ARGS__),                          \
                              snprintf(want, cap, fmt, __VA_ARGS__));                               \
             assert_memory_equal(got, want, sizeof(want));                                          \
         }                                                                                          \

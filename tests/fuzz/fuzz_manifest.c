@@ -1,18 +1,21 @@
 /* fuzz_manifest.c - manifests for `seccomp-guard check`: bytes ->
  * sg_manifest_parse, then each object kubectl would send (a list's items,
  * typed as kubectl types them: sg_kubelist_read) through the
- * same steps as cli/cmd_check.c: the engine in mutate mode, the planned
- * patch applied with sg_patch_apply, the engine in validate mode on the
- * patched copy, and the object written back as YAML (`check --mutate`).
+ * steps sg_check_object takes (validate/check.c), each taken here one by
+ * one: the engine in mutate mode, the planned patch applied with
+ * sg_patch_apply, the engine in validate mode on the patched copy; and the
+ * object written back as YAML (`check --mutate`).
  *
  * Invariants:
  *   - a failure is SG_ERR_INVALID or SG_ERR_LIMIT with a message;
- *   - an object written with sg_manifest_write_yaml reads back as one
+ *   - an object written with sg_yaml_write reads back as one
  *     document equal to it (cJSON_Compare), for the object as read and
  *     as patched;
  *   - a patch the engine plans always applies; the patched object is no
  *     less readable than the original, and mutating it again plans
- *     nothing. */
+ *     nothing;
+ *   - sg_check_object, the `check` command's path, gives the verdict and
+ *     the patched object these steps give. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +23,12 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "check.h"
 #include "engine.h"
 #include "fuzz.h"
 #include "kubelist.h"
 #include "manifest.h"
+#include "yaml_write.h"
 
 #define YAML_OUT_MAX (64 * 1024 * 1024)
 
@@ -49,8 +54,8 @@ static void round_trip(const cJSON *object, const char *what)
      * twice, an inexact integer) and read invalid UTF-8 as U+FFFD, so every
      * object read prints back and reads back the same. */
     sg_buf_init(&b, YAML_OUT_MAX);
-    rc = sg_manifest_write_yaml(object, &b);
-    FUZZ_CHECK(rc == 0, "%s: sg_manifest_write_yaml failed with %d", what, rc);
+    rc = sg_yaml_write(object, &b);
+    FUZZ_CHECK(rc == 0, "%s: sg_yaml_write failed with %d", what, rc);
     sg_error_clear(&err);
     rc = sg_manifest_parse("written.yaml", b.data, b.len, &again, &err);
     FUZZ_CHECK(rc == 0, "%s: the YAML written does not read back: %s\n---\n%s", what, err.msg,
@@ -66,7 +71,30 @@ static void round_trip(const cJSON *object, const char *what)
     sg_buf_release(&b);
 }
 
-/* One object, as cmd_check.c's check_object judges it. */
+/* check.h's one call against the steps above, taken one by one. */
+static void same_as_check(const cJSON *object, const struct sg_request *req,
+                          enum sg_verdict verdict, const cJSON *patched)
+{
+    const struct sg_check_subject subject = {
+        .namespace = req->namespace,
+        .username = req->username,
+        .groups = req->groups,
+        .n_groups = req->n_groups,
+    };
+    struct sg_check c;
+    struct sg_error err;
+
+    sg_error_clear(&err);
+    FUZZ_CHECK(sg_check_object(fuzz_policy(), object, &subject, &c, &err) == 0,
+               "sg_check_object failed: %s", err.msg);
+    FUZZ_CHECK(c.judged && c.verdict == verdict, "sg_check_object says %s, the steps %s",
+               sg_verdict_name(c.verdict), sg_verdict_name(verdict));
+    FUZZ_CHECK(c.mutated != NULL && cJSON_Compare(c.mutated, patched, true),
+               "sg_check_object patched the object differently");
+    sg_check_release(&c);
+}
+
+/* One object, through the steps of sg_check_object (check.c). */
 static void judge_object(const cJSON *object)
 {
     const char *api = string_at(object, "apiVersion", NULL);
@@ -96,57 +124,58 @@ static void judge_object(const cJSON *object)
     };
     if (req.kind == SG_KIND_OTHER)
         return;
-    rc = sg_engine_judge(fuzz_policy(), &req, SG_REVIEW_MUTATE, &mutated);
+    rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_MUTATE, &mutated);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (mutate) failed with %d", rc);
     if (mutated.verdict == SG_VERDICT_DENY) {
-        FUZZ_CHECK(mutated.patch.n == 0, "a denied object has a patch");
+        FUZZ_CHECK(mutated.mutation.patch.n == 0, "a denied object has a patch");
         sg_outcome_release(&mutated);
         return;
     }
     FUZZ_CHECK(mutated.verdict == SG_VERDICT_ALLOW, "mutate mode gave %s",
                sg_verdict_name(mutated.verdict));
     sg_buf_init(&text, 1024 * 1024);
-    sg_patch_write(&mutated.patch, &text);
-    sg_patch_describe(&mutated.patch, &mutated.eff, &text);
+    sg_patch_write(&mutated.mutation.patch, &text);
+    sg_mutate_describe(&mutated.mutation, &mutated.eff, &text);
     FUZZ_CHECK(!sg_buf_failed(&text), "the patch cannot be written");
     sg_buf_release(&text);
 
     copy = cJSON_Duplicate(object, true);
     FUZZ_CHECK(copy != NULL, "out of memory");
     sg_error_clear(&err);
-    rc = sg_patch_apply(copy, &mutated.patch, &err);
+    rc = sg_patch_apply(copy, &mutated.mutation.patch, &err);
     if (rc < 0) {
         char *o = cJSON_PrintUnformatted(object);
         sg_buf_init(&text, 1024 * 1024);
-        sg_patch_write(&mutated.patch, &text);
+        sg_patch_write(&mutated.mutation.patch, &text);
         fuzz_fail("a patch the engine planned does not apply: %s\nobject: %s\npatch: %s", err.msg,
                   o, sg_buf_str(&text));
     }
     req.object = copy;
-    rc = sg_engine_judge(fuzz_policy(), &req, SG_REVIEW_MUTATE, &again);
+    rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_MUTATE, &again);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (mutate again) failed with %d", rc);
     FUZZ_CHECK(again.verdict != SG_VERDICT_DENY, "the patched object cannot be read");
-    if (again.patch.n != 0) {
+    if (again.mutation.patch.n != 0) {
         char *o = cJSON_PrintUnformatted(copy);
         sg_buf_init(&text, 1024 * 1024);
-        sg_patch_write(&again.patch, &text);
+        sg_patch_write(&again.mutation.patch, &text);
         fuzz_fail("a mutated object is patched again\nobject: %s\npatch: %s", o, sg_buf_str(&text));
     }
-    rc = sg_engine_judge(fuzz_policy(), &req, SG_REVIEW_VALIDATE, &judged);
+    rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_VALIDATE, &judged);
     FUZZ_CHECK(rc == 0, "sg_engine_judge (validate) failed with %d", rc);
-    if (sg_report_has(&judged.report, SG_RULE_UNREADABLE) && mutated.patch.n > 0) {
+    if (sg_report_has(&judged.report, SG_RULE_UNREADABLE) && mutated.mutation.patch.n > 0) {
         /* Mutation reads less than validation (not drop's items): the
          * original may be unreadable already; the patch must not make it so. */
         struct sg_outcome before;
         req.object = object;
-        rc = sg_engine_judge(fuzz_policy(), &req, SG_REVIEW_VALIDATE, &before);
+        rc = sg_engine_judge(fuzz_policy(), &req, SG_MODE_VALIDATE, &before);
         FUZZ_CHECK(rc == 0, "sg_engine_judge (validate) failed with %d", rc);
         FUZZ_CHECK(sg_report_has(&before.report, SG_RULE_UNREADABLE),
                    "the patch made the object unreadable");
         sg_outcome_release(&before);
     }
-    if (mutated.patch.n > 0)
+    if (mutated.mutation.patch.n > 0)
         round_trip(copy, "patched object");
+    same_as_check(object, &req, judged.verdict, copy);
     sg_outcome_release(&judged);
     sg_outcome_release(&again);
     sg_outcome_release(&mutated);

@@ -35,6 +35,7 @@
 #include "json.h"
 #include "mutate.h"
 #include "review.h"
+#include "rule.h"
 
 static int b64_value(char c)
 {
@@ -523,7 +524,7 @@ static void check_patch(const char *patch_b64, const uint8_t *data, size_t size)
     body = cJSON_PrintUnformatted(root);
     FUZZ_CHECK(body != NULL, "out of memory");
     sg_error_clear(&err);
-    rc = sg_review(fuzz_policy(), SG_REVIEW_MUTATE, body, strlen(body), &d, &err);
+    rc = sg_review(fuzz_policy(), SG_MODE_MUTATE, body, strlen(body), &d, &err);
     FUZZ_CHECK(rc == 0, "the patched review is refused: %s\n%s", err.msg, body);
     FUZZ_CHECK(!sg_decision_patched(d), "a mutated object was patched again\nfirst patch: %s\n%s",
                text, sg_decision_response(d, NULL));
@@ -535,12 +536,14 @@ static void check_patch(const char *patch_b64, const uint8_t *data, size_t size)
     free(text);
 }
 
-static void check_decision(const struct sg_decision *d, enum sg_review_mode mode,
-                           const uint8_t *data, size_t size)
+static void check_decision(const struct sg_decision *d, enum sg_mode mode, const uint8_t *data,
+                           size_t size)
 {
     size_t len = 0;
     const char *text = sg_decision_response(d, &len);
     enum sg_verdict verdict = sg_decision_verdict(d);
+    const uint32_t inject = 1u << SG_HIT_INJECT_SECCOMP | 1u << SG_HIT_INJECT_DROP;
+    uint32_t hits;
     cJSON *root, *response, *uid, *allowed, *patch;
 
     FUZZ_CHECK(text != NULL && strlen(text) == len, "response length is not its text's");
@@ -555,12 +558,14 @@ static void check_decision(const struct sg_decision *d, enum sg_review_mode mode
     FUZZ_CHECK(cJSON_IsBool(allowed) && cJSON_IsTrue(allowed) == (verdict != SG_VERDICT_DENY),
                "allowed disagrees with the verdict %s: %s", sg_verdict_name(verdict), text);
     FUZZ_CHECK((patch != NULL) == sg_decision_patched(d), "patched disagrees with the response");
-    FUZZ_CHECK(!sg_decision_patched(d) || (mode == SG_REVIEW_MUTATE && verdict != SG_VERDICT_DENY),
+    FUZZ_CHECK(!sg_decision_patched(d) || (mode == SG_MODE_MUTATE && verdict != SG_VERDICT_DENY),
                "a %s response carries a patch", sg_verdict_name(verdict));
     FUZZ_CHECK(sg_decision_patched(d) == (sg_decision_injected(d)[0] != '\0'),
                "injected text disagrees with the patch");
-    for (size_t i = 0; i < sg_decision_rule_count(d); i++)
-        FUZZ_CHECK(sg_decision_rule(d, i) != NULL, "rule %zu is NULL", i);
+    hits = sg_decision_hits(d);
+    FUZZ_CHECK((hits >> SG_HIT_COUNT) == 0, "hits past the last one: %#x", (unsigned)hits);
+    FUZZ_CHECK(((hits & inject) != 0) == sg_decision_patched(d),
+               "the inject-* hits disagree with the patch (hits %#x)", (unsigned)hits);
     FUZZ_CHECK(sg_decision_kind(d) && sg_decision_namespace(d) && sg_decision_name(d) &&
                    sg_decision_operation(d) && sg_decision_user(d),
                "a request fact is NULL");
@@ -573,7 +578,7 @@ static void check_decision(const struct sg_decision *d, enum sg_review_mode mode
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const enum sg_review_mode modes[] = {SG_REVIEW_VALIDATE, SG_REVIEW_MUTATE};
+    static const enum sg_mode modes[] = {SG_MODE_VALIDATE, SG_MODE_MUTATE};
 
     if (size > FUZZ_REVIEW_MAX)
         size = FUZZ_REVIEW_MAX;

@@ -112,9 +112,9 @@ static void test_review_inside_gives_the_same_bytes(void **state)
     (void)state;
 
     assert_int_equal(sg_policy_parse("p", "base: default\n", 14, &policy, &err), 0);
-    assert_int_equal(sg_review(policy, SG_REVIEW_VALIDATE, body, sizeof(body) - 1, &out, &err), 0);
+    assert_int_equal(sg_review(policy, SG_MODE_VALIDATE, body, sizeof(body) - 1, &out, &err), 0);
     sg_arena_begin();
-    assert_int_equal(sg_review(policy, SG_REVIEW_VALIDATE, body, sizeof(body) - 1, &in, &err), 0);
+    assert_int_equal(sg_review(policy, SG_MODE_VALIDATE, body, sizeof(body) - 1, &in, &err), 0);
     assert_true(sg_arena_used() > 0);
     sg_arena_end();
     const char *a = sg_decision_response(in, &in_len), *b = sg_decision_response(out, &out_len);

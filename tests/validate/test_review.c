@@ -106,7 +106,7 @@ struct result {
     enum sg_verdict verdict;
 };
 
-static struct result run(const struct sg_policy *p, enum sg_review_mode mode, const char *body)
+static struct result run(const struct sg_policy *p, enum sg_mode mode, const char *body)
 {
     struct result r = {0};
     struct sg_decision *d = NULL;
@@ -162,7 +162,7 @@ static void pod_case(const char *policy_yaml, const char *pod, bool want_allowed
 {
     struct sg_policy *p = policy_of(policy_yaml);
     char *body = review("v1", "CREATE", "", "Pod", "", pod, NULL);
-    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    struct result r = run(p, SG_MODE_VALIDATE, body);
 
     assert_int_equal(r.rc, 0);
     if (allowed(&r) != want_allowed)
@@ -197,7 +197,7 @@ static void not_an_admission_review_is_an_error(void **state)
 
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         char *b = q(bodies[i]);
-        struct result r = run(p, SG_REVIEW_VALIDATE, b);
+        struct result r = run(p, SG_MODE_VALIDATE, b);
         if (r.rc != SG_ERR_INVALID)
             fail_msg("body %zu gave %d, want SG_ERR_INVALID", i, r.rc);
         assert_true(strlen(r.msg) > 0);
@@ -210,7 +210,7 @@ static void not_an_admission_review_is_an_error(void **state)
     big[n] = '\0';
     struct sg_decision *d = NULL;
     struct sg_error err;
-    assert_int_equal(sg_review(p, SG_REVIEW_VALIDATE, big, n, &d, &err), SG_ERR_LIMIT);
+    assert_int_equal(sg_review(p, SG_MODE_VALIDATE, big, n, &d, &err), SG_ERR_LIMIT);
     assert_null(d);
     free(big);
     sg_policy_free(p);
@@ -228,7 +228,7 @@ static void answers_in_the_version_asked(void **state)
 
     for (size_t i = 0; i < 2; i++) {
         char *body = review(versions[i], "CREATE", "", "Pod", "", unconfined_pod, NULL);
-        struct result r = run(p, SG_REVIEW_VALIDATE, body);
+        struct result r = run(p, SG_MODE_VALIDATE, body);
         char want[64];
         snprintf(want, sizeof(want), "admission.k8s.io/%s", versions[i]);
         assert_string_equal(cJSON_GetObjectItem(r.root, "apiVersion")->valuestring, want);
@@ -250,8 +250,8 @@ static void same_input_same_bytes(void **state)
 {
     struct sg_policy *p = policy_of("rules: {capabilities-drop-all: warn}\n");
     char *body = review("v1", "CREATE", "", "Pod", "", unconfined_pod, NULL);
-    struct result a = run(p, SG_REVIEW_VALIDATE, body);
-    struct result b = run(p, SG_REVIEW_VALIDATE, body);
+    struct result a = run(p, SG_MODE_VALIDATE, body);
+    struct result b = run(p, SG_MODE_VALIDATE, body);
     (void)state;
 
     assert_string_equal(a.bytes, b.bytes);
@@ -492,7 +492,7 @@ static void template_kinds(void **state)
         char object[1024], want[256];
         snprintf(object, sizeof(object), "%s%s%s", kinds[i].pre, pod, kinds[i].post);
         char *body = review("v1", "CREATE", kinds[i].group, kinds[i].kind, "", object, NULL);
-        struct result r = run(p, SG_REVIEW_VALIDATE, body);
+        struct result r = run(p, SG_MODE_VALIDATE, body);
         if (allowed(&r))
             fail_msg("%s/%s allowed: %s", kinds[i].group, kinds[i].kind, r.bytes);
         snprintf(want, sizeof(want), "%s.securityContext.privileged", kinds[i].path);
@@ -502,7 +502,7 @@ static void template_kinds(void **state)
         /* A template kind without its template cannot be judged. */
         if (strcmp(kinds[i].kind, "Pod") != 0) {
             body = review("v1", "CREATE", kinds[i].group, kinds[i].kind, "", "{'spec':{}}", NULL);
-            r = run(p, SG_REVIEW_VALIDATE, body);
+            r = run(p, SG_MODE_VALIDATE, body);
             assert_false(allowed(&r));
             expect_in(message(&r), "[unreadable]");
             done(&r);
@@ -514,7 +514,7 @@ static void template_kinds(void **state)
                         "{'spec':{'template':{'spec':{'containers':[{'securityContext':"
                         "{'privileged':true}}]}}}}",
                         NULL);
-    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    struct result r = run(p, SG_MODE_VALIDATE, body);
     assert_true(allowed(&r));
     done(&r);
     free(body);
@@ -544,7 +544,7 @@ static void operations_and_subresources(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *body = review("v1", cases[i].op, cases[i].group, cases[i].kind, cases[i].sub,
                             unconfined_pod, NULL);
-        struct result r = run(p, SG_REVIEW_VALIDATE, body);
+        struct result r = run(p, SG_MODE_VALIDATE, body);
         if (allowed(&r) != cases[i].allowed)
             fail_msg("%s %s/%s: %s", cases[i].op, cases[i].kind, cases[i].sub, r.bytes);
         done(&r);
@@ -578,11 +578,11 @@ static void updates_judged_only_when_significant(void **state)
                "'metadata':{'labels':{'x':'2'}}}",
                "{'spec':{'template':{'spec':{'containers':[{'name':'app',"
                "'securityContext':{'privileged':true}}]}}},'metadata':{'labels':{'x':'1'}}}");
-    struct result r1 = run(p, SG_REVIEW_VALIDATE, b1);
-    struct result r2 = run(p, SG_REVIEW_VALIDATE, b2);
-    struct result r3 = run(p, SG_REVIEW_VALIDATE, b3);
-    struct result r4 = run(p, SG_REVIEW_VALIDATE, b4);
-    struct result r5 = run(p, SG_REVIEW_VALIDATE, b5);
+    struct result r1 = run(p, SG_MODE_VALIDATE, b1);
+    struct result r2 = run(p, SG_MODE_VALIDATE, b2);
+    struct result r3 = run(p, SG_MODE_VALIDATE, b3);
+    struct result r4 = run(p, SG_MODE_VALIDATE, b4);
+    struct result r5 = run(p, SG_MODE_VALIDATE, b5);
     assert_true(allowed(&r1));  /* relabelling an old pod */
     assert_false(allowed(&r2)); /* a new image: the whole pod is judged */
     assert_false(allowed(&r3)); /* kubectl debug on a violating pod */
@@ -662,7 +662,7 @@ static void envelope_problems_after_the_uid_are_denials(void **state)
 
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         char *b = q(bodies[i]);
-        struct result r = run(p, SG_REVIEW_VALIDATE, b);
+        struct result r = run(p, SG_MODE_VALIDATE, b);
         assert_int_equal(r.rc, 0);
         if (allowed(&r))
             fail_msg("body %zu allowed: %s", i, r.bytes);
@@ -683,7 +683,7 @@ static void warnings_and_audit(void **state)
     snprintf(pod, sizeof(pod), "{'spec':{'containers':[{'name':'%s','image':'x'}]}}",
              "a-container-name-that-is-very-long-indeed-and-goes-on-and-on-for-ever-and-ever");
     char *body = review("v1", "CREATE", "", "Pod", "", pod, NULL);
-    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    struct result r = run(p, SG_MODE_VALIDATE, body);
     assert_true(allowed(&r));
     assert_int_equal(r.verdict, SG_VERDICT_WARN);
     const cJSON *warnings = cJSON_GetObjectItem(r.resp, "warnings");
@@ -704,8 +704,8 @@ static void exemptions_from_user_info(void **state)
 {
     struct sg_policy *p = policy_of("exemptions: {groups: [dev]}\n");
     char *body = review("v1", "CREATE", "", "Pod", "", unconfined_pod, NULL);
-    struct result r = run(p, SG_REVIEW_VALIDATE, body);
-    struct result m = run(p, SG_REVIEW_MUTATE, body);
+    struct result r = run(p, SG_MODE_VALIDATE, body);
+    struct result m = run(p, SG_MODE_MUTATE, body);
     (void)state;
 
     assert_true(allowed(&r));
@@ -793,7 +793,7 @@ static void mutation_patches(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *body = review("v1", cases[i].op, cases[i].group, cases[i].kind, cases[i].sub,
                             cases[i].object, NULL);
-        struct result r = run(p, SG_REVIEW_MUTATE, body);
+        struct result r = run(p, SG_MODE_MUTATE, body);
         char *patch = patch_of(&r);
         assert_true(allowed(&r));
         if (cases[i].want == NULL) {
@@ -827,7 +827,7 @@ static void mutation_keeps_added_capabilities(void **state)
                         "['NET_RAW','SYS_CHROOT']}}},{'name':'c','securityContext':"
                         "{'capabilities':{'add':['ALL']}}}]}}",
                         NULL);
-    struct result r = run(p, SG_REVIEW_MUTATE, body);
+    struct result r = run(p, SG_MODE_MUTATE, body);
     char *patch = patch_of(&r);
     (void)state;
 
@@ -849,8 +849,8 @@ static void pointers_are_escaped_and_patches_apply(void **state)
     char *out;
     (void)state;
 
-    sg_pointer_append(pointer, sizeof(pointer), "a/b~c");
-    sg_pointer_append(pointer, sizeof(pointer), "new");
+    sg_patch_pointer_append(pointer, sizeof(pointer), "a/b~c");
+    sg_patch_pointer_append(pointer, sizeof(pointer), "new");
     assert_string_equal(pointer, "/a~1b~0c/new");
     sg_patch_init(&patch);
     patch.ops = calloc(4, sizeof(*patch.ops));
@@ -889,7 +889,7 @@ static void deep_nesting_is_an_error_not_a_crash(void **state)
     for (size_t i = 0; i < depth; i++)
         body[n++] = ']';
     n += (size_t)sprintf(body + n, "}}");
-    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    struct result r = run(p, SG_MODE_VALIDATE, body);
     assert_int_equal(r.rc, SG_ERR_INVALID);
     free(body);
     sg_policy_free(p);
@@ -951,7 +951,7 @@ static void json_the_cluster_reads_otherwise(void **state)
         pod_case("", denied[i].pod, false, denied[i].msg);
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         char *b = q(refused[i].body);
-        struct result r = run(p, SG_REVIEW_VALIDATE, b);
+        struct result r = run(p, SG_MODE_VALIDATE, b);
         assert_int_equal(r.rc, SG_ERR_INVALID);
         expect_in(r.msg, refused[i].msg);
         free(b);
@@ -964,7 +964,7 @@ static void json_the_cluster_reads_otherwise(void **state)
     snprintf(object, sizeof(object),
              "{'spec':{'terminationGracePeriodSeconds':%s,'containers':[{'name':'a'}]}}", digits);
     char *body = review("v1", "CREATE", "", "Pod", "", object, NULL);
-    struct result r = run(p, SG_REVIEW_VALIDATE, body);
+    struct result r = run(p, SG_MODE_VALIDATE, body);
     assert_int_equal(r.rc, SG_ERR_INVALID);
     expect_in(r.msg, "the body is not valid JSON: a number of more than 63 characters, which "
                      "cJSON does not read whole at byte ");
@@ -980,7 +980,7 @@ static void json_the_cluster_reads_otherwise(void **state)
     n += 2 * depth;
     sprintf(deep + n, "}}");
     body = review("v1", "CREATE", "", "Pod", "", deep, NULL);
-    r = run(p, SG_REVIEW_VALIDATE, body);
+    r = run(p, SG_MODE_VALIDATE, body);
     assert_int_equal(r.rc, SG_ERR_INVALID);
     expect_in(r.msg, "the body is nested more than 512 deep (at byte ");
     free(body);
@@ -996,7 +996,7 @@ static void json_the_cluster_reads_otherwise(void **state)
     memcpy(bad, body, at + 1);
     bad[at + 1] = (char)0xFF;
     memcpy(bad + at + 2, body + at + 1, len - at);
-    r = run(p, SG_REVIEW_VALIDATE, bad);
+    r = run(p, SG_MODE_VALIDATE, bad);
     assert_int_equal(r.rc, 0);
     assert_false(allowed(&r));
     expect_in(message(&r), "Pod \"n\xEF\xBF\xBD\" violates");

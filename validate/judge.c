@@ -1,4 +1,4 @@
-/* rules.c - see rules.h.
+/* judge.c - see judge.h.
  *
  * Where seccomp-guard and PSA differ, it is on purpose and written down in
  * docs/policy.md: an `unconfined` legacy annotation counts whatever the
@@ -6,7 +6,7 @@
  * every capability, so relaxing `privileged` alone opens nothing; added
  * capabilities are judged by what the runtime grants, so no spelling slips
  * past the allow-list. */
-#include "rules.h"
+#include "judge.h"
 
 #include <fnmatch.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "capability.h"
 #include "field.h"
+#include "fmt.h"
 
 #define QUOTE_MAX  64 /* bytes of an untrusted value shown in a message */
 #define NAME_BRIEF 40 /* bytes of a container name shown in a warning */
@@ -69,8 +70,8 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
     char brief[160];
 
     if (path == NULL) {
-        sg_snprintf(brief, sizeof(brief), "%s: Localhost profile without localhostProfile",
-                    subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: Localhost profile without localhostProfile",
+                        subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "type Localhost needs localhostProfile, the path of a profile relative "
@@ -81,7 +82,7 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
     sg_quote(q, sizeof(q), path, QUOTE_MAX);
     problem = sg_seccomp_localhost_problem(path, strlen(path));
     if (problem != NULL) {
-        sg_snprintf(brief, sizeof(brief), "%s: localhostProfile %s", subject, problem);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: localhostProfile %s", subject, problem);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "localhostProfile %s %s; Kubernetes refuses it: give a path relative to "
@@ -91,7 +92,8 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
         return;
     }
     if (!localhost_allowed(j->eff, path)) {
-        sg_snprintf(brief, sizeof(brief), "%s: Localhost profile %s is not allowed", subject, q);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: Localhost profile %s is not allowed", subject,
+                        q);
         sg_report_add(j->report, SG_RULE_SECCOMP_LOCALHOST,
                       j->eff->action[SG_RULE_SECCOMP_LOCALHOST], sg_path_str(&j->path), brief,
                       "Localhost profile %s matches none of the policy's "
@@ -115,8 +117,8 @@ static void judge_profile(struct judge *j, const char *subject, const struct sg_
         sg_quote(q, sizeof(q), p->type_str, QUOTE_MAX);
     if (p->type != SG_SECCOMP_LOCALHOST && p->localhost != NULL) {
         mark = sg_path_key(&j->path, "localhostProfile");
-        sg_snprintf(brief, sizeof(brief), "%s: localhostProfile is only valid with Localhost",
-                    subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: localhostProfile is only valid with Localhost",
+                        subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "is set, but type is %s: Kubernetes accepts localhostProfile only with "
@@ -127,14 +129,14 @@ static void judge_profile(struct judge *j, const char *subject, const struct sg_
     mark = sg_path_key(&j->path, "type");
     switch (p->type) {
     case SG_SECCOMP_UNCONFINED:
-        sg_snprintf(brief, sizeof(brief), "%s: seccomp Unconfined", subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: seccomp Unconfined", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
                       j->eff->action[SG_RULE_SECCOMP_UNCONFINED], sg_path_str(&j->path), brief,
                       "is \"Unconfined\", which runs without any seccomp filter; set it to "
                       "\"RuntimeDefault\" (or a Localhost profile)");
         break;
     case SG_SECCOMP_BAD:
-        sg_snprintf(brief, sizeof(brief), "%s: unknown seccomp type %s", subject, q);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: unknown seccomp type %s", subject, q);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "is %s, which is not a seccomp profile type: use \"RuntimeDefault\" or "
@@ -165,7 +167,7 @@ static void judge_annotation(struct judge *j, const char *subject, const char *v
     sg_quote(q, sizeof(q), value, QUOTE_MAX);
     switch (sg_seccomp_annotation_type(value, &path)) {
     case SG_SECCOMP_UNCONFINED:
-        sg_snprintf(brief, sizeof(brief), "%s: seccomp annotation unconfined", subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: seccomp annotation unconfined", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
                       j->eff->action[SG_RULE_SECCOMP_UNCONFINED], sg_path_str(&j->path), brief,
                       "is \"unconfined\", which runs without any seccomp filter on clusters "
@@ -177,7 +179,7 @@ static void judge_annotation(struct judge *j, const char *subject, const char *v
         break;
     case SG_SECCOMP_BAD:
     case SG_SECCOMP_UNSET:
-        sg_snprintf(brief, sizeof(brief), "%s: bad seccomp annotation value", subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: bad seccomp annotation value", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_INVALID, SG_ACTION_DENY, sg_path_str(&j->path),
                       brief,
                       "is %s, which is not a seccomp annotation value (runtime/default, "
@@ -219,7 +221,7 @@ static void judge_unset(struct judge *j, const struct sg_container *c, const cha
     if (c->seccomp.type != SG_SECCOMP_UNSET || j->pod->seccomp.type != SG_SECCOMP_UNSET ||
         j->pod->windows || j->eff->action[SG_RULE_SECCOMP_UNSET] == SG_ACTION_ALLOW)
         return;
-    sg_snprintf(brief, sizeof(brief), "%s: no seccomp profile", subject);
+    sg_fmt_snprintf(brief, sizeof(brief), "%s: no seccomp profile", subject);
     sg_report_add(j->report, SG_RULE_SECCOMP_UNSET, j->eff->action[SG_RULE_SECCOMP_UNSET],
                   sg_path_str(&j->path), brief,
                   "%s runs with no seccomp profile, because neither it nor the pod sets one%s; "
@@ -247,7 +249,7 @@ static void judge_privileged(struct judge *j, const struct sg_container *c, cons
         return;
     mark = sg_path_key(&j->path, "securityContext");
     sg_path_key(&j->path, "privileged");
-    sg_snprintf(brief, sizeof(brief), "%s: privileged", subject);
+    sg_fmt_snprintf(brief, sizeof(brief), "%s: privileged", subject);
     sg_report_add(j->report, SG_RULE_PRIVILEGED, priv, sg_path_str(&j->path), brief,
                   "%s is privileged: it runs without a seccomp filter and with every "
                   "capability; remove privileged: true and add only the capabilities it needs",
@@ -257,7 +259,7 @@ static void judge_privileged(struct judge *j, const struct sg_container *c, cons
      * by them. Reported only where they are stricter, to keep one message
      * per problem. */
     if (unconfined > priv) {
-        sg_snprintf(brief, sizeof(brief), "%s: privileged means seccomp Unconfined", subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: privileged means seccomp Unconfined", subject);
         sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED, unconfined, sg_path_str(&j->path),
                       brief,
                       "privileged: true runs %s without a seccomp filter, which is Unconfined; "
@@ -265,7 +267,7 @@ static void judge_privileged(struct judge *j, const struct sg_container *c, cons
                       subject);
     }
     if (add > priv && !all_allowed) {
-        sg_snprintf(brief, sizeof(brief), "%s: privileged grants every capability", subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: privileged grants every capability", subject);
         sg_report_add(j->report, SG_RULE_CAP_ADD, add, sg_path_str(&j->path), brief,
                       "privileged: true grants %s every capability, beyond "
                       "capabilities.allowedAdd; remove privileged: true and add only allowed "
@@ -281,12 +283,12 @@ static void allowed_list(char *out, size_t cap, uint64_t mask)
 
     out[0] = '\0';
     if (mask == 0) {
-        sg_snprintf(out, cap, "none");
+        sg_fmt_snprintf(out, cap, "none");
         return;
     }
     for (int c = 0; c <= SG_CAP_ALL && o < cap; c++) {
         if (mask & sg_cap_bit(c))
-            o += (size_t)sg_snprintf(out + o, cap - o, "%s%s", o ? ", " : "", sg_cap_name(c));
+            o += (size_t)sg_fmt_snprintf(out + o, cap - o, "%s%s", o ? ", " : "", sg_cap_name(c));
     }
 }
 
@@ -324,7 +326,7 @@ static void each_capability(struct judge *j, const cJSON *list, const char *subj
         return;
     for (const cJSON *it = list->child; it != NULL; it = it->next, index++) {
         mark = sg_path_index(&j->path, index);
-        if (sg_json_check(it, SG_JSON_STRING, &j->path, j->report) == SG_GOT_OK) {
+        if (sg_field_check(it, SG_FIELD_STRING, &j->path, j->report) == SG_FIELD_OK) {
             e.value = it->valuestring;
             e.have_quoted = false;
             /* cJSON strings end at the first NUL; the readers turned NULs
@@ -346,7 +348,7 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     (void)state;
     if (e->cap < 0) {
         q = entry_quoted(e);
-        sg_snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: %s is not a capability", subject, q);
         sg_report_add(j->report, SG_RULE_CAP_UNKNOWN, eff->action[SG_RULE_CAP_UNKNOWN],
                       sg_path_str(&j->path), brief,
                       "%s is not a Linux capability; capabilities are written like "
@@ -356,8 +358,8 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     }
     if (e->spelling != SG_CAP_CANONICAL) {
         q = entry_quoted(e);
-        sg_snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q,
-                    sg_cap_name(e->cap));
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: write %s as \"%s\"", subject, q,
+                        sg_cap_name(e->cap));
         sg_report_add(j->report, SG_RULE_CAP_SPELLING, eff->action[SG_RULE_CAP_SPELLING],
                       sg_path_str(&j->path), brief,
                       "%s grants %s but is not its canonical name; write \"%s\"", q,
@@ -371,15 +373,15 @@ static void judge_added(struct judge *j, const char *subject, struct cap_entry *
     q = entry_quoted(e);
     allowed_list(allowed, sizeof(allowed), eff->allowed_add);
     if (e->cap == SG_CAP_ALL) {
-        sg_snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: adds ALL capabilities", subject);
         sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
                       sg_path_str(&j->path), brief,
                       "%s grants every capability; add only the ones the container needs "
                       "(allowed: %s)",
                       q, allowed);
     } else {
-        sg_snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
-                    sg_cap_name(e->cap));
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: capability %s is not allowed", subject,
+                        sg_cap_name(e->cap));
         sg_report_add(j->report, SG_RULE_CAP_ADD, eff->action[SG_RULE_CAP_ADD],
                       sg_path_str(&j->path), brief,
                       "%s grants %s, which the policy does not allow; remove it (allowed: %s)", q,
@@ -397,7 +399,7 @@ static void judge_dropped(struct judge *j, const char *subject, struct cap_entry
 
     if (e->cap < 0) {
         q = entry_quoted(e);
-        sg_snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: drop %s is not a capability", subject, q);
         sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
                       sg_path_str(&j->path), brief,
                       "%s is not a Linux capability, so it drops nothing; write names like "
@@ -408,8 +410,8 @@ static void judge_dropped(struct judge *j, const char *subject, struct cap_entry
     *drops_all = *drops_all || e->cap == SG_CAP_ALL;
     if (e->spelling != SG_CAP_CANONICAL) {
         q = entry_quoted(e);
-        sg_snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
-                    sg_cap_name(e->cap));
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: write drop %s as \"%s\"", subject, q,
+                        sg_cap_name(e->cap));
         sg_report_add(j->report, SG_RULE_CAP_DROP_SPELLING, eff->action[SG_RULE_CAP_DROP_SPELLING],
                       sg_path_str(&j->path), brief,
                       "%s drops %s, but write it \"%s\" (Pod Security Admission accepts only "
@@ -456,7 +458,7 @@ static void judge_required_drop(struct judge *j, const struct sg_container *c, c
     for (int cap = 0; cap < SG_CAP_COUNT; cap++) {
         if (!(kept & sg_cap_bit(cap)))
             continue;
-        sg_snprintf(brief, sizeof(brief), "%s: keeps %s", subject, sg_cap_name(cap));
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: keeps %s", subject, sg_cap_name(cap));
         if (c->privileged == 1)
             sg_report_add(j->report, SG_RULE_CAP_REQUIRED_DROP, action, sg_path_str(&j->path),
                           brief,
@@ -493,7 +495,7 @@ static void judge_capabilities(struct judge *j, const struct sg_container *c, co
     sg_path_key(&j->path, "drop");
     each_capability(j, c->drop, subject, judge_dropped, &drops_all);
     if (!drops_all && !j->pod->windows && j->eff->action[SG_RULE_CAP_DROP_ALL] != SG_ACTION_ALLOW) {
-        sg_snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: capabilities.drop lacks ALL", subject);
         sg_report_add(j->report, SG_RULE_CAP_DROP_ALL, j->eff->action[SG_RULE_CAP_DROP_ALL],
                       sg_path_str(&j->path), brief,
                       "%s keeps the runtime's default capabilities; set "
@@ -515,7 +517,7 @@ static void judge_escalation(struct judge *j, const struct sg_container *c, cons
         return;
     mark = sg_path_key(&j->path, "securityContext");
     sg_path_key(&j->path, "allowPrivilegeEscalation");
-    sg_snprintf(brief, sizeof(brief), "%s: allowPrivilegeEscalation is not false", subject);
+    sg_fmt_snprintf(brief, sizeof(brief), "%s: allowPrivilegeEscalation is not false", subject);
     sg_report_add(j->report, SG_RULE_PRIV_ESCALATION, j->eff->action[SG_RULE_PRIV_ESCALATION],
                   sg_path_str(&j->path), brief,
                   "is %s; set securityContext.allowPrivilegeEscalation: false so %s cannot gain "
@@ -524,8 +526,8 @@ static void judge_escalation(struct judge *j, const struct sg_container *c, cons
     sg_path_pop(&j->path, mark);
 }
 
-void sg_rules_judge(const struct sg_pod *pod, const struct sg_effective *eff,
-                    struct sg_report *report)
+void sg_judge_pod(const struct sg_pod *pod, const struct sg_effective *eff,
+                  struct sg_report *report)
 {
     struct judge j = {.pod = pod, .eff = eff, .report = report};
     struct sg_effective ceff;
@@ -552,7 +554,7 @@ void sg_rules_judge(const struct sg_pod *pod, const struct sg_effective *eff,
             char key[SG_PATH_MAX];
             sg_path_init(&j.path, pod->meta_path);
             sg_path_key(&j.path, "annotations");
-            sg_snprintf(key, sizeof(key), "%s%s", SG_ANNOTATION_CONTAINER, c->name);
+            sg_fmt_snprintf(key, sizeof(key), "%s%s", SG_ANNOTATION_CONTAINER, c->name);
             sg_path_map_key(&j.path, key);
             judge_annotation(&j, subject, c->annotation);
             container_path(&j, c);
