@@ -10,5 +10,6 @@ int sg_cmd_review(int argc, char **argv);
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_certs(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);
+int sg_cmd_profile(int argc, char **argv);
 
 #endif

@@ -4,7 +4,8 @@
  *
  * One target per untrusted parser: fuzz_review.c (AdmissionReview bodies),
  * fuzz_policy.c (policy files), fuzz_manifest.c (manifests for `check`),
- * fuzz_http.c (HTTP/1.1 request heads and chunked bodies). */
+ * fuzz_http.c (HTTP/1.1 request heads and chunked bodies), fuzz_profile.c
+ * (seccomp profiles). */
 #ifndef SG_FUZZ_H
 #define SG_FUZZ_H
 
@@ -18,6 +19,7 @@
 #define FUZZ_REVIEW_MAX   (64 * 1024)
 #define FUZZ_MANIFEST_MAX (64 * 1024)
 #define FUZZ_POLICY_MAX   (8 * 1024)
+#define FUZZ_PROFILE_MAX  (64 * 1024)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

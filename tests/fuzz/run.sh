@@ -33,8 +33,10 @@ for bin in build-fuzz/tests/fuzz/fuzz_*; do
     policy) max_len=8192 ;;
     *) max_len=65536 ;;
     esac
+    dict=tests/fuzz/k8s.dict
+    [ "$target" != profile ] || dict=tests/fuzz/profile.dict
     mkdir -p "$scratch/$target"
-    if "$bin" -dict=tests/fuzz/k8s.dict -max_len=$max_len -timeout=10 -rss_limit_mb=2048 \
+    if "$bin" -dict=$dict -max_len=$max_len -timeout=10 -rss_limit_mb=2048 \
         -max_total_time="$seconds" -print_final_stats=1 \
         -artifact_prefix="build-fuzz/crashes/$target-" \
         "$scratch/$target" "tests/fuzz/corpus/$target" >"$scratch/$target.log" 2>&1; then
