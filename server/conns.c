@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -113,6 +114,29 @@ static unsigned addr_hash(const unsigned char key[ADDR_KEY])
     return h % ADDR_BUCKETS;
 }
 
+static struct sg_conns_addr *addr_find(struct sg_conns *t, const unsigned char key[ADDR_KEY])
+{
+    struct sg_conns_addr *a = t->buckets[addr_hash(key)];
+
+    while (a != NULL && memcmp(a->key, key, ADDR_KEY) != 0)
+        a = a->next;
+    return a;
+}
+
+bool sg_conns_address_full(struct sg_conns *t, const struct sockaddr *addr, socklen_t addr_len)
+{
+    unsigned char key[ADDR_KEY];
+    struct sg_conns_addr *a;
+    bool full;
+
+    addr_key(addr, addr_len, key);
+    pthread_mutex_lock(&t->lock);
+    a = addr_find(t, key);
+    full = a != NULL && a->conns >= t->lim.max_per_address;
+    pthread_mutex_unlock(&t->lock);
+    return full;
+}
+
 int sg_conns_add(struct sg_conns *t, struct sg_conn *c, int fd, const struct sockaddr *addr,
                  socklen_t addr_len)
 {
@@ -127,8 +151,11 @@ int sg_conns_add(struct sg_conns *t, struct sg_conn *c, int fd, const struct soc
     atomic_init(&c->state, pack(sg_conns_now_ms(), SG_CONN_HANDSHAKE));
     atomic_init(&c->answering, false);
     pthread_mutex_lock(&t->lock);
-    for (a = t->buckets[b]; a != NULL && memcmp(a->key, key, ADDR_KEY) != 0; a = a->next)
-        ;
+    a = addr_find(t, key);
+    if (a != NULL && a->conns >= t->lim.max_per_address) {
+        pthread_mutex_unlock(&t->lock);
+        return SG_ERR_LIMIT;
+    }
     if (a == NULL) {
         a = calloc(1, sizeof(*a));
         if (a == NULL) {
@@ -237,12 +264,21 @@ static void cut(struct sg_conn *c)
 
 /* An idle connection whose socket received data since it went idle has a
  * request under way that libmicrohttpd has not seen whole yet: a head
- * still arriving. Its clock starts at that data. */
+ * still arriving. Its clock starts at that data. Also decides whether the
+ * connection may be closed to make room: only once it has been idle a
+ * while (a client that has just handshaken or been answered is about to
+ * send), and not with a byte received since it went idle (TCP_INFO counts
+ * in scheduler ticks, so data just before can look just after: such a
+ * connection is spared) or unread. */
 static uint64_t look_for_data(struct sg_conn *c, uint64_t v, long long now)
 {
     long long data = last_data_ms(c->fd, now);
     uint64_t busy;
+    int unread = 0;
 
+    c->evictable = data >= 0 && data <= since_of(v) &&
+                   now - since_of(v) >= SG_CONNS_EVICT_IDLE_MS &&
+                   ioctl(c->fd, FIONREAD, &unread) == 0 && unread == 0;
     if (data <= since_of(v) + SG_CONNS_DATA_SLACK_MS)
         return v;
     busy = pack(data, SG_CONN_REQUEST);
@@ -261,7 +297,7 @@ static struct sg_conn *eviction_candidate(struct sg_conns *t)
     for (struct sg_conn *c = t->head.next; c != &t->head; c = c->next) {
         uint64_t v = atomic_load(&c->state);
         unsigned held = c->addr->conns - c->addr->picked;
-        if (c->cut || phase_of(v) != SG_CONN_IDLE)
+        if (c->cut || !c->evictable || phase_of(v) != SG_CONN_IDLE)
             continue;
         if (best == NULL || held > best_held || (held == best_held && since_of(v) < best_since)) {
             best = c;
@@ -283,6 +319,7 @@ void sg_conns_reap(struct sg_conns *t, unsigned waiting, struct sg_conns_cuts *c
         uint64_t v = atomic_load(&c->state);
         long long age;
 
+        c->evictable = false;
         if (c->cut) {
             cut_listed++;
             continue;

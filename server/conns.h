@@ -44,8 +44,11 @@
  * request: TCP_INFO counts time in scheduler ticks (up to 10 ms). */
 #define SG_CONNS_DATA_SLACK_MS 20
 /* Idle connections closed in one pass to make room; the next pass closes
- * more if the listen queue still holds connections. */
-#define SG_CONNS_EVICT_MAX 64
+ * more if the listen queue still holds connections. Only connections idle
+ * for this long are closed: the API server sends its request right after
+ * the handshake, and its next one soon after an answer. */
+#define SG_CONNS_EVICT_MAX     64
+#define SG_CONNS_EVICT_IDLE_MS 500
 
 enum sg_conn_phase {
     SG_CONN_HANDSHAKE = 0,
@@ -63,6 +66,7 @@ struct sg_conn {
     struct sg_conns_addr *addr;  /* its client address (fixed) */
     int fd;                      /* fixed; shut down only while listed */
     bool cut;                    /* the watchdog shut it down (table mutex) */
+    bool evictable;              /* idle, nothing received since (watchdog) */
     /* Phase and its start: since_ms << 2 | phase. Written by the
      * connection's thread, and by the watchdog only with a compare-exchange. */
     _Atomic uint64_t state;
@@ -75,6 +79,7 @@ struct sg_conns_limits {
     unsigned request_ms;      /* REQUEST lasts at most this */
     unsigned idle_ms;         /* IDLE lasts at most this */
     unsigned max_connections; /* every slot; at it, idle ones make room */
+    unsigned max_per_address; /* connections one client address may hold */
 };
 
 /* What one reap did. */
@@ -93,9 +98,14 @@ int sg_conns_new(const struct sg_conns_limits *limits, struct sg_conns **out);
 void sg_conns_free(struct sg_conns *conns); /* NULL is a no-op; the table must be empty */
 
 /* Lists a new connection on socket fd from `addr`, in HANDSHAKE from now.
- * Returns 0, or SG_ERR_NOMEM (c is then not listed). */
+ * Returns 0, SG_ERR_LIMIT when its address holds max_per_address
+ * connections already, or SG_ERR_NOMEM; c is then not listed. */
 int sg_conns_add(struct sg_conns *conns, struct sg_conn *c, int fd, const struct sockaddr *addr,
                  socklen_t addr_len);
+
+/* Whether `addr` holds max_per_address connections already (a newcomer
+ * from it would be refused). */
+bool sg_conns_address_full(struct sg_conns *conns, const struct sockaddr *addr, socklen_t addr_len);
 
 /* Unlists a connection; called before its socket is closed. */
 void sg_conns_remove(struct sg_conns *conns, struct sg_conn *c);

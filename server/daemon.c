@@ -1,19 +1,30 @@
 /* daemon.c - see server.h: the server's life around libmicrohttpd.
  *
  * Start: the policy, the certificate pair and the client CA are loaded and
- * checked, the listening socket is opened here (so a bad address or a port
- * in use is an error that says which), and libmicrohttpd starts on it with
- * every option from one table. Run: the control thread wakes every tick for
- * signals, the watchdog (conns.h) and, once a second, the watched files and
- * the log lines summing up what was cut or refused, so that a flood makes a
- * few lines a second, not one per connection. Stop: libmicrohttpd is
- * quiesced and the listening socket shut down, so newcomers are refused at
- * once (and go to another replica); the requests in flight finish; then the
- * daemon stops. */
+ * checked, the listening socket is opened (a bad address or a port in use
+ * is an error that says which), and one libmicrohttpd daemon starts per
+ * thread, each with its own epoll set and no listening socket of its own.
+ *
+ * The control thread accepts. It hands each new connection to the daemon
+ * that holds the fewest (MHD_add_connection), so the API server's few
+ * long-lived connections, or a burst from the listen queue, spread over
+ * every thread; libmicrohttpd's own thread pool lets whichever thread wakes
+ * first take most of a burst, and SO_REUSEPORT sockets spread by hash,
+ * unevenly, and strand connections queued on a socket whose daemon is full
+ * (docs/performance.md). At --max-connections it stops accepting:
+ * newcomers wait in the listen queue while the watchdog closes idle
+ * connections to make room for them. Between accepts it wakes every tick
+ * for signals and the watchdog (conns.h), and once a second for the
+ * watched files and the log lines summing up what was cut or refused, so
+ * that a flood makes a few lines a second, not one per connection.
+ *
+ * Stop: the listening socket is closed, so newcomers are refused at once
+ * (and go to another replica); the requests in flight finish; then the
+ * daemons stop. */
 #include "server.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +56,9 @@
 #include "tls.h"
 
 #define THREADS_MAX 64
+/* Connections accepted in one go before the control thread looks at its
+ * other work. */
+#define ACCEPTS_PER_WAKE 64
 /* The listening socket's queue of connections not yet accepted. */
 #define LISTEN_BACKLOG 1024
 /* libmicrohttpd's own messages, gathered for one log line each a second:
@@ -73,10 +88,16 @@ struct sg_server {
     bool log_ready;
     struct mhd_log mhd_log;
     bool mhd_log_ready;
-    struct MHD_Daemon *daemon;
-    int listen_fd;     /* ours: its queue length, its shutdown at stop */
-    int mhd_listen_fd; /* libmicrohttpd's copy, ours to close once quiesced */
-    unsigned port, threads;
+    struct MHD_Daemon *daemons[THREADS_MAX];
+    atomic_uint held[THREADS_MAX]; /* connections handed to each and not closed */
+    unsigned n_daemons;
+    int listen_fd;
+    int wake_fd;          /* eventfd: a slot came free while accepting had stopped */
+    atomic_bool at_limit; /* accepting has stopped at --max-connections */
+    bool emfile;          /* out of descriptors: accepting waits for the next tick */
+    unsigned port;
+    /* Connections refused for their address's limit since the last log line. */
+    atomic_uint over_address;
     /* Refused TLS handshakes since the last log line, and the last reason. */
     atomic_uint refused;
     pthread_mutex_t refused_lock;
@@ -168,6 +189,28 @@ static const char *refusal(const struct sg_tls_conn *t)
     return NULL;
 }
 
+static unsigned daemon_index(struct sg_server *s, struct MHD_Connection *mc)
+{
+    const union MHD_ConnectionInfo *d = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_DAEMON);
+
+    for (unsigned i = 0; d != NULL && i < s->n_daemons; i++) {
+        if (s->daemons[i] == d->daemon)
+            return i;
+    }
+    return 0;
+}
+
+/* A connection the control thread handed over is gone: its slot is free. */
+static void slot_freed(struct sg_server *s, unsigned daemon)
+{
+    uint64_t one = 1;
+
+    atomic_fetch_sub(&s->held[daemon], 1);
+    if (atomic_load(&s->at_limit) && write(s->wake_fd, &one, sizeof(one)) < 0) {
+        /* an eventfd write fails only on overflow: awake anyway */
+    }
+}
+
 static void connection_closed(struct sg_server *s, struct sg_conn *c)
 {
     const char *why = refusal(&c->tls);
@@ -190,11 +233,13 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
     struct sg_server *s = cls;
     const union MHD_ConnectionInfo *fd, *addr, *session;
     struct sg_conn *c;
+    int rc;
 
     if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
         if (*socket_context != NULL)
             connection_closed(s, *socket_context);
         *socket_context = NULL;
+        slot_freed(s, daemon_index(s, mc));
         return;
     }
     fd = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -203,9 +248,16 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
     if (fd == NULL || addr == NULL || session == NULL)
         return; /* no record: the certificate callback fails the handshake */
     c = calloc(1, sizeof(*c));
-    if (c == NULL || sg_conns_add(s->handler.conns, c, fd->connect_fd, addr->client_addr,
-                                  addr_len(addr->client_addr)) != 0) {
+    rc = c == NULL ? SG_ERR_NOMEM
+                   : sg_conns_add(s->handler.conns, c, fd->connect_fd, addr->client_addr,
+                                  addr_len(addr->client_addr));
+    if (rc != 0) {
+        /* Over its address's limit (a burst the control thread let
+         * through), or out of memory: libmicrohttpd closes it at once. */
         free(c);
+        if (rc == SG_ERR_LIMIT)
+            atomic_fetch_add(&s->over_address, 1);
+        shutdown(fd->connect_fd, SHUT_RDWR);
         return;
     }
     sg_tls_conn_start(s->handler.tls, session->tls_session, &c->tls);
@@ -297,7 +349,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 }
 
 /* The listening socket is ours, not libmicrohttpd's: its errors name the
- * address, and its queue says when connections wait for a slot. */
+ * address, the control thread accepts from it, and its queue says when
+ * connections wait for a slot. */
 static int open_listener(struct sg_server *s, struct sg_error *err)
 {
     struct sockaddr_storage ss;
@@ -320,12 +373,6 @@ static int open_listener(struct sg_server *s, struct sg_error *err)
     if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &ss_len) == 0)
         s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                  : ((struct sockaddr_in *)&ss)->sin_port);
-    /* libmicrohttpd gets a descriptor of its own: it closes it itself on
-     * some of its failure paths, and hands it back when quiesced. */
-    s->mhd_listen_fd = fcntl(s->listen_fd, F_DUPFD_CLOEXEC, 0);
-    if (s->mhd_listen_fd < 0)
-        return sg_error_set(err, SG_ERR_IO, "--listen '%s': dup: %s", s->cfg.listen,
-                            strerror(errno));
     return 0;
 }
 
@@ -342,22 +389,21 @@ static int open_listener(struct sg_server *s, struct sg_error *err)
         (o), (intptr_t)(f), (void *)(c)                                                            \
     }
 
-static int start_daemon(struct sg_server *s, struct sg_error *err)
+static int start_daemons(struct sg_server *s, unsigned threads, struct sg_error *err)
 {
     const struct sg_server_config *cfg = &s->cfg;
     const char *ca = sg_tls_store_client_ca(s->handler.tls);
-    unsigned per_address = cfg->max_connections_per_address;
     /* The logger first, so that messages about the options that follow come
-     * through it. A client CA and a pool of threads come last, each only
-     * when there is one (libmicrohttpd warns about a pool of 1). */
+     * through it; a client CA last, only when there is one. */
     struct MHD_OptionItem opts[] = {
         OPT_FN(MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &s->mhd_log),
-        OPT(MHD_OPTION_LISTEN_SOCKET, s->mhd_listen_fd),
         OPT_P(MHD_OPTION_HTTPS_CERT_CALLBACK, sg_tls_certificate_callback),
         OPT_P(MHD_OPTION_HTTPS_PRIORITIES, SG_TLS_PRIORITIES),
-        OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections),
-        OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            per_address < cfg->max_connections ? per_address : cfg->max_connections),
+        /* The control thread keeps the count for the process (per address:
+         * conns.h). This only backs it up, with room: libmicrohttpd counts a
+         * connection until it has cleaned it up, a moment after the CLOSED
+         * notification that frees our slot. */
+        OPT(MHD_OPTION_CONNECTION_LIMIT, 2 * cfg->max_connections),
         OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory),
         /* libmicrohttpd's own timeout counts inactivity; the watchdog does
          * the real work, this only backs it up. */
@@ -369,35 +415,32 @@ static int start_daemon(struct sg_server *s, struct sg_error *err)
         /* The gate (handler.h) does the checking, with answers of ours. */
         OPT(MHD_OPTION_STRICT_FOR_CLIENT, 0),
         OPT_P(ca != NULL ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, ca),
-        OPT(s->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->threads),
         OPT(MHD_OPTION_END, 0),
     };
-    struct MHD_OptionItem *end = opts;
-    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* ITC: MHD_add_connection from the control thread wakes the daemon. */
+    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET |
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG;
     sigset_t all, old;
 
-    /* An END in the middle would cut the list short: squeeze them out. */
-    for (struct MHD_OptionItem *o = opts; o < opts + sizeof(opts) / sizeof(opts[0]); o++) {
-        if (o->option != MHD_OPTION_END)
-            *end++ = *o;
-    }
-    *end = (struct MHD_OptionItem)OPT(MHD_OPTION_END, 0);
     /* Signals are the control thread's (signals.h): libmicrohttpd's
      * threads start with all of them blocked. */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, sg_handler_access, &s->handler,
-                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    for (s->n_daemons = 0; s->n_daemons < threads; s->n_daemons++) {
+        atomic_init(&s->held[s->n_daemons], 0);
+        s->daemons[s->n_daemons] =
+            MHD_start_daemon(flags, 0, NULL, NULL, sg_handler_access, &s->handler, MHD_OPTION_ARRAY,
+                             opts, MHD_OPTION_END);
+        if (s->daemons[s->n_daemons] == NULL)
+            break;
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (s->daemon == NULL) {
-        /* It may have closed its descriptor already; never ours. */
-        s->mhd_listen_fd = -1;
+    if (s->n_daemons < threads) {
         flush_mhd_log(s);
         return sg_error_set(err, SG_ERR_INTERNAL,
-                            "cannot start the HTTPS daemon on '%s' (see the log above)",
-                            cfg->listen);
+                            "cannot start the HTTPS server's thread %u of %u (see the log above)",
+                            s->n_daemons + 1, threads);
     }
-    s->mhd_listen_fd = -1; /* the daemon's now, until it hands it back */
     return 0;
 }
 
@@ -411,6 +454,7 @@ static int init_parts(struct sg_server *s, struct sg_error *err)
         .request_ms = request_ms,
         .idle_ms = cfg->idle_timeout_s * 1000u,
         .max_connections = cfg->max_connections,
+        .max_per_address = cfg->max_connections_per_address,
     };
     int rc;
 
@@ -445,6 +489,7 @@ int sg_server_start(const struct sg_server_config *cfg, struct sg_server **out,
 {
     struct sg_server *s;
     char until[40];
+    unsigned threads;
     int rc;
 
     *out = NULL;
@@ -454,23 +499,29 @@ int sg_server_start(const struct sg_server_config *cfg, struct sg_server **out,
     if (s == NULL)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     s->cfg = *cfg;
-    s->listen_fd = s->mhd_listen_fd = -1;
+    s->listen_fd = s->wake_fd = -1;
     atomic_init(&s->handler.stopping, false);
-    s->threads = cfg->threads != 0 ? cfg->threads : usable_cpus();
-    if (s->threads > THREADS_MAX)
-        s->threads = THREADS_MAX;
+    atomic_init(&s->at_limit, false);
+    threads = cfg->threads != 0 ? cfg->threads : usable_cpus();
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
     rc = init_parts(s, err);
     if (rc != 0)
         goto out;
+    s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (s->wake_fd < 0) {
+        rc = sg_error_set(err, SG_ERR_IO, "cannot set up the control thread: %s", strerror(errno));
+        goto out;
+    }
     rc = open_listener(s, err);
     if (rc != 0)
         goto out;
-    rc = start_daemon(s, err);
+    rc = start_daemons(s, threads, err);
     if (rc != 0)
         goto out;
     sg_log_event(&s->log, "info", "start",
                  "listening on %s (port %u), %u threads, policy '%s', certificate '%s'%s",
-                 cfg->listen, s->port, s->threads, cfg->policy_path, cfg->cert_path,
+                 cfg->listen, s->port, s->n_daemons, cfg->policy_path, cfg->cert_path,
                  cfg->client_ca_path != NULL ? ", client certificates required" : "");
     sg_certs_format_time(sg_tls_store_not_after(s->handler.tls), until, sizeof(until));
     sg_log_event(&s->log, "info", "certificate", "certificate '%s' valid until %s (%lld seconds)",
@@ -534,19 +585,71 @@ static unsigned listen_queue(const struct sg_server *s)
     return ti.tcpi_unacked;
 }
 
-/* One watchdog pass; returns how many connections are busy. */
+/* Connections handed to the daemons and not closed yet. */
+static unsigned held(struct sg_server *s, unsigned *least)
+{
+    unsigned total = 0, min = UINT_MAX;
+
+    for (unsigned i = 0; i < s->n_daemons; i++) {
+        unsigned n = atomic_load(&s->held[i]);
+        total += n;
+        if (n < min) {
+            min = n;
+            *least = i;
+        }
+    }
+    return total;
+}
+
+/* Accepts what the listen queue holds, up to a batch, while slots are
+ * free; each connection goes to the daemon holding the fewest. Returns
+ * false when the slots ran out (accepting stops until one is freed). */
+static bool accept_some(struct sg_server *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    unsigned d = 0;
+
+    for (unsigned i = 0; i < ACCEPTS_PER_WAKE; i++) {
+        if (held(s, &d) >= s->cfg.max_connections)
+            return false;
+        len = sizeof(ss);
+        int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            /* Out of descriptors or memory: the queue keeps them for the
+             * next tick. */
+            s->emfile = errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+            return true;
+        }
+        if (sg_conns_address_full(s->handler.conns, (struct sockaddr *)&ss, len)) {
+            atomic_fetch_add(&s->over_address, 1);
+            close(fd);
+            continue;
+        }
+        atomic_fetch_add(&s->held[d], 1);
+        if (MHD_add_connection(s->daemons[d], fd, (struct sockaddr *)&ss, len) != MHD_YES)
+            atomic_fetch_sub(&s->held[d], 1); /* it closed the socket */
+    }
+    return true;
+}
+
+/* One watchdog pass; returns how many connections are busy, counting
+ * those handed to a daemon that has not taken them up yet. */
 static unsigned watch(struct sg_server *s)
 {
     struct sg_conns_cuts c;
+    unsigned least, total = held(s, &least);
 
-    sg_conns_reap(s->handler.conns, listen_queue(s), &c);
+    sg_conns_reap(s->handler.conns, atomic_load(&s->at_limit) ? listen_queue(s) : 0, &c);
     for (unsigned i = 0; i < c.handshake + c.request; i++)
         sg_metrics_request_timeout(s->handler.metrics);
     s->cut.handshake += c.handshake;
     s->cut.request += c.request;
     s->cut.stalled += c.stalled;
     s->cut.evicted += c.evicted;
-    return c.busy;
+    return c.busy + (total > c.open ? total - c.open : 0);
 }
 
 /* What was cut or refused since the last time, a line per kind. */
@@ -571,6 +674,11 @@ static void report(struct sg_server *s)
                      s->cfg.handshake_timeout_s < s->cfg.request_timeout_s
                          ? s->cfg.handshake_timeout_s
                          : s->cfg.request_timeout_s);
+    if (atomic_load(&s->over_address) > 0)
+        sg_log_event(&s->log, "warn", "connection-limit",
+                     "refused %u connection(s) from a client address that holds "
+                     "--max-connections-per-address (%u) already",
+                     atomic_exchange(&s->over_address, 0), s->cfg.max_connections_per_address);
     if (c->evicted > 0)
         sg_log_event(&s->log, "warn", "connection-limit",
                      "%u connections open, at the limit (--max-connections %u), and new ones "
@@ -605,21 +713,15 @@ static void check_expiry(struct sg_server *s)
 
 /* Stop accepting (newcomers are refused and go to another replica), let
  * every request that got in get its answer (each now carries Connection:
- * close), then stop the daemon. */
+ * close), then stop the daemons. */
 static void drain(struct sg_server *s)
 {
     long long deadline = sg_conns_now_ms() + (long long)s->cfg.request_timeout_s * 1000 + 1000;
     unsigned quiet = 0;
-    MHD_socket fd;
 
     atomic_store(&s->handler.stopping, true);
-    fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        s->mhd_listen_fd = fd; /* ours now; closed once the daemon has stopped */
-    /* Not closed yet (libmicrohttpd's threads may still hold it in their
-     * epoll sets): shut down, it stops listening, and connections still in
-     * its queue or on their way are refused. */
-    shutdown(s->listen_fd, SHUT_RDWR);
+    close(s->listen_fd);
+    s->listen_fd = -1;
     sg_log_event(&s->log, "info", "stop", "stopped accepting; finishing requests in flight");
     while (sg_conns_now_ms() < deadline) {
         /* Two quiet looks in a row: a request whose bytes were arriving at
@@ -629,22 +731,48 @@ static void drain(struct sg_server *s)
             break;
         poll(NULL, 0, STOP_LOOK_MS);
     }
-    MHD_stop_daemon(s->daemon);
-    s->daemon = NULL;
-    if (s->mhd_listen_fd >= 0)
-        close(s->mhd_listen_fd);
-    s->mhd_listen_fd = -1;
+    for (unsigned i = 0; i < s->n_daemons; i++)
+        MHD_stop_daemon(s->daemons[i]);
+    s->n_daemons = 0;
     report(s);
     sg_log_event(&s->log, "info", "stop", "stopped");
 }
 
+/* Waits for the next thing to do: a signal, a connection to accept (while
+ * slots are free), a slot freed, or the next tick. */
+static void wait_for_work(struct sg_server *s, long long next_tick)
+{
+    struct pollfd pfd[3];
+    nfds_t n = 0;
+    long long left = next_tick - sg_conns_now_ms();
+    bool accepting = !atomic_load(&s->at_limit) && !s->emfile;
+    uint64_t count;
+
+    pfd[n++] = (struct pollfd){.fd = sg_signals_fd(), .events = POLLIN};
+    pfd[n++] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
+    if (accepting)
+        pfd[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+    poll(pfd, n, left > 0 ? (int)left : 0);
+    if (pfd[1].revents & POLLIN) {
+        if (read(s->wake_fd, &count, sizeof(count)) < 0) {
+            /* nothing to read: another wake-up took it */
+        }
+    }
+    if (!accepting || (pfd[2].revents & POLLIN)) {
+        /* Slots may have come free, or connections are waiting. */
+        unsigned least;
+        bool room = held(s, &least) < s->cfg.max_connections;
+        atomic_store(&s->at_limit, !room || !accept_some(s));
+    }
+}
+
 int sg_server_run(struct sg_server *s)
 {
-    long long next_watch = sg_conns_now_ms() + SG_SERVER_WATCH_MS;
-    struct pollfd pfd = {.fd = sg_signals_fd(), .events = POLLIN};
+    long long now = sg_conns_now_ms();
+    long long next_tick = now + SG_SERVER_TICK_MS, next_watch = now + SG_SERVER_WATCH_MS;
 
     for (;;) {
-        poll(&pfd, pfd.fd >= 0 ? 1 : 0, SG_SERVER_TICK_MS);
+        wait_for_work(s, next_tick);
         unsigned sig = sg_signals_take();
         if (sig & SG_SIGNAL_STOP)
             break;
@@ -652,12 +780,17 @@ int sg_server_run(struct sg_server *s)
             sg_log_event(&s->log, "info", "reload", "SIGHUP: re-reading policy and certificate");
             reload(s, true);
         }
+        now = sg_conns_now_ms();
+        if (now < next_tick)
+            continue;
+        next_tick = now + SG_SERVER_TICK_MS;
+        s->emfile = false;
         watch(s);
-        if (sg_conns_now_ms() >= next_watch) {
+        if (now >= next_watch) {
             reload(s, false);
             check_expiry(s);
             report(s);
-            next_watch = sg_conns_now_ms() + SG_SERVER_WATCH_MS;
+            next_watch = now + SG_SERVER_WATCH_MS;
         }
     }
     drain(s);
@@ -668,12 +801,12 @@ void sg_server_free(struct sg_server *s)
 {
     if (s == NULL)
         return;
-    if (s->daemon != NULL)
-        MHD_stop_daemon(s->daemon); /* closes its descriptor: not quiesced */
-    if (s->mhd_listen_fd >= 0)
-        close(s->mhd_listen_fd);
+    for (unsigned i = 0; i < s->n_daemons; i++)
+        MHD_stop_daemon(s->daemons[i]);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
+    if (s->wake_fd >= 0)
+        close(s->wake_fd);
     sg_policyfile_free(s->handler.policy);
     sg_tls_store_free(s->handler.tls);
     sg_conns_free(s->handler.conns);
