@@ -315,8 +315,13 @@ static struct sg_tls_conn *conn_of(gnutls_session_t session)
 
 static void refuse(struct sg_tls_conn *t, const char *why)
 {
+    size_t n;
+
     t->refused = true;
     snprintf(t->why, sizeof(t->why), "%s", why);
+    n = strlen(t->why);
+    while (n > 0 && t->why[n - 1] == ' ')
+        t->why[--n] = '\0'; /* GnuTLS's status text ends in one */
 }
 
 /* Every handshake message, after it went out or came in. */
