@@ -22,7 +22,8 @@ struct sg_conns_addr {
     struct sg_conns_addr *next; /* hash chain */
     unsigned char key[ADDR_KEY];
     unsigned conns;           /* its listed connections (table mutex) */
-    unsigned picked;          /* of them, picked for eviction in this reap */
+    double tokens;            /* newcomers it may still bring at the limit */
+    long long tokens_ms;      /* when they were last counted */
     atomic_size_t body_bytes; /* body.h's share of it */
 };
 
@@ -31,6 +32,7 @@ struct sg_conns {
     pthread_mutex_t lock;
     struct sg_conn head; /* sentinel of a circular list */
     unsigned count;
+    unsigned evicted; /* since the last reap */
     struct sg_conns_addr *buckets[ADDR_BUCKETS];
 };
 
@@ -163,6 +165,8 @@ int sg_conns_add(struct sg_conns *t, struct sg_conn *c, int fd, const struct soc
             return SG_ERR_NOMEM;
         }
         memcpy(a->key, key, ADDR_KEY);
+        a->tokens = SG_CONNS_ADMIT_BURST;
+        a->tokens_ms = sg_conns_now_ms();
         atomic_init(&a->body_bytes, 0);
         a->next = t->buckets[b];
         t->buckets[b] = a;
@@ -286,32 +290,79 @@ static uint64_t look_for_data(struct sg_conn *c, uint64_t v, long long now)
     return atomic_compare_exchange_strong(&c->state, &v, busy) ? busy : v;
 }
 
-/* One idle connection to close for room: of the address with the most
- * connections, the longest idle. NULL when none is idle. */
-static struct sg_conn *eviction_candidate(struct sg_conns *t)
+/* One connection to close for a newcomer whose address holds `held`
+ * connections, idle (or handshaking) long enough: of the address with the
+ * most connections, the longest idle;
+ * never one of an address that holds fewer than the newcomer's (so a
+ * client with many connections makes room only at its own expense). NULL
+ * when none may be closed. */
+static struct sg_conn *eviction_candidate(struct sg_conns *t, unsigned held)
 {
     struct sg_conn *best = NULL;
-    unsigned best_held = 0;
     long long best_since = 0;
 
     for (struct sg_conn *c = t->head.next; c != &t->head; c = c->next) {
         uint64_t v = atomic_load(&c->state);
-        unsigned held = c->addr->conns - c->addr->picked;
-        if (c->cut || !c->evictable || phase_of(v) != SG_CONN_IDLE)
+        if (c->cut || !c->evictable || phase_of(v) == SG_CONN_REQUEST || c->addr->conns < held)
             continue;
-        if (best == NULL || held > best_held || (held == best_held && since_of(v) < best_since)) {
+        if (best == NULL || c->addr->conns > best->addr->conns ||
+            (c->addr->conns == best->addr->conns && since_of(v) < best_since)) {
             best = c;
-            best_held = held;
             best_since = since_of(v);
         }
     }
     return best;
 }
 
-void sg_conns_reap(struct sg_conns *t, unsigned waiting, struct sg_conns_cuts *cuts)
+bool sg_conns_can_make_room(struct sg_conns *t)
+{
+    bool can;
+
+    pthread_mutex_lock(&t->lock);
+    can = eviction_candidate(t, 0) != NULL;
+    pthread_mutex_unlock(&t->lock);
+    return can;
+}
+
+int sg_conns_admit(struct sg_conns *t, const struct sockaddr *addr, socklen_t addr_len)
+{
+    unsigned char key[ADDR_KEY];
+    long long now = sg_conns_now_ms();
+    struct sg_conns_addr *a;
+    struct sg_conn *c;
+    int rc = 0;
+
+    addr_key(addr, addr_len, key);
+    pthread_mutex_lock(&t->lock);
+    a = addr_find(t, key);
+    if (a != NULL) {
+        /* An address new to the table has brought nobody yet. */
+        a->tokens += (double)(now - a->tokens_ms) * SG_CONNS_ADMIT_PER_S / 1000.0;
+        if (a->tokens > SG_CONNS_ADMIT_BURST)
+            a->tokens = SG_CONNS_ADMIT_BURST;
+        a->tokens_ms = now;
+        if (a->tokens < 1.0) {
+            rc = SG_ERR_LIMIT;
+            goto out;
+        }
+    }
+    c = eviction_candidate(t, a != NULL ? a->conns : 0);
+    if (c == NULL) {
+        rc = SG_ERR_IO;
+        goto out;
+    }
+    cut(c);
+    t->evicted++;
+    if (a != NULL)
+        a->tokens -= 1.0;
+out:
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
+void sg_conns_reap(struct sg_conns *t, struct sg_conns_cuts *cuts)
 {
     long long now = sg_conns_now_ms();
-    unsigned cut_listed = 0;
 
     memset(cuts, 0, sizeof(*cuts));
     pthread_mutex_lock(&t->lock);
@@ -320,16 +371,17 @@ void sg_conns_reap(struct sg_conns *t, unsigned waiting, struct sg_conns_cuts *c
         long long age;
 
         c->evictable = false;
-        if (c->cut) {
-            cut_listed++;
+        if (c->cut)
             continue;
-        }
         if (phase_of(v) == SG_CONN_IDLE)
             v = look_for_data(c, v, now);
         age = now - since_of(v);
         switch (phase_of(v)) {
         case SG_CONN_HANDSHAKE:
             if (age < (long long)t->lim.handshake_ms) {
+                /* A handshake takes milliseconds: one this slow may give
+                 * way to a newcomer, as an idle connection may. */
+                c->evictable = age >= SG_CONNS_EVICT_IDLE_MS;
                 cuts->busy++;
                 continue;
             }
@@ -348,27 +400,13 @@ void sg_conns_reap(struct sg_conns *t, unsigned waiting, struct sg_conns_cuts *c
             if (age < (long long)t->lim.idle_ms)
                 continue;
             cuts->idle++;
+            c->evictable = false;
             break;
         }
         cut(c);
-        cut_listed++;
     }
-    /* Slots that connections just cut will free need no eviction. */
-    if (t->count >= t->lim.max_connections && waiting > cut_listed) {
-        unsigned need = waiting - cut_listed;
-        if (need > SG_CONNS_EVICT_MAX)
-            need = SG_CONNS_EVICT_MAX;
-        for (; need > 0; need--) {
-            struct sg_conn *c = eviction_candidate(t);
-            if (c == NULL)
-                break;
-            cut(c);
-            c->addr->picked++; /* so the next pick weighs what the address keeps */
-            cuts->evicted++;
-        }
-        for (struct sg_conn *c = t->head.next; c != &t->head; c = c->next)
-            c->addr->picked = 0;
-    }
+    cuts->evicted = t->evicted;
+    t->evicted = 0;
     cuts->open = t->count;
     pthread_mutex_unlock(&t->lock);
 }

@@ -17,10 +17,15 @@
  * a few times a second; it cuts a connection with shutdown(2), and
  * libmicrohttpd, seeing the socket fail, closes it itself.
  *
- * When every connection slot is taken and new connections wait in the
- * listen queue, idle connections are closed to make room, first those of
- * the client address holding the most connections: an idle connection never
- * starves a new one.
+ * When every connection slot is taken, a newcomer takes the place of an idle
+ * connection (or of a handshake that has taken far longer than handshakes
+ * take), first one of the client address holding the most
+ * connections, and never one of an address holding fewer than its own: an
+ * idle connection never starves a new one, and a client with many
+ * connections makes room only at its own expense. An address gets only a
+ * few such places a second, so one that reconnects as fast as its
+ * connections are closed (to take every place that comes free) is refused
+ * at once, before it costs a TLS handshake.
  *
  * Threads: libmicrohttpd's threads add and remove entries (under the table's
  * mutex) and move them between phases (one atomic word, no lock); the
@@ -43,12 +48,14 @@
 /* Data that arrives this soon after an answer is taken as the tail of that
  * request: TCP_INFO counts time in scheduler ticks (up to 10 ms). */
 #define SG_CONNS_DATA_SLACK_MS 20
-/* Idle connections closed in one pass to make room; the next pass closes
- * more if the listen queue still holds connections. Only connections idle
- * for this long are closed: the API server sends its request right after
- * the handshake, and its next one soon after an answer. */
-#define SG_CONNS_EVICT_MAX     64
+/* Only connections idle (or handshaking) for this long make room for a
+ * newcomer: the API server sends its request right after the handshake,
+ * and its next one soon after an answer. */
 #define SG_CONNS_EVICT_IDLE_MS 500
+/* Newcomers one client address may bring while every slot is taken: a
+ * token bucket, this many a second, at most this many at once. */
+#define SG_CONNS_ADMIT_PER_S 8
+#define SG_CONNS_ADMIT_BURST 16
 
 enum sg_conn_phase {
     SG_CONN_HANDSHAKE = 0,
@@ -78,7 +85,6 @@ struct sg_conns_limits {
     unsigned handshake_ms;    /* HANDSHAKE lasts at most this */
     unsigned request_ms;      /* REQUEST lasts at most this */
     unsigned idle_ms;         /* IDLE lasts at most this */
-    unsigned max_connections; /* every slot; at it, idle ones make room */
     unsigned max_per_address; /* connections one client address may hold */
 };
 
@@ -88,7 +94,7 @@ struct sg_conns_cuts {
     unsigned request;   /* requests past the request timeout ... */
     unsigned stalled;   /* ... of which the answer waited for the client to read it */
     unsigned idle;      /* idle past the idle timeout */
-    unsigned evicted;   /* idle, closed to make room for waiting connections */
+    unsigned evicted;   /* idle, closed to make room for newcomers (sg_conns_admit) */
     unsigned busy;      /* in a handshake or a request now, and not cut */
     unsigned open;      /* listed now, cut or not */
 };
@@ -123,10 +129,20 @@ enum sg_conn_phase sg_conn_phase(const struct sg_conn *c);
  * body.h's per-address share. Valid while the connection is listed. */
 atomic_size_t *sg_conn_addr_body_bytes(struct sg_conn *c);
 
-/* Cuts what overstayed and, when `waiting` connections are in the listen
- * queue and every slot is taken, idle connections to make room. *cuts says
- * what it did. The control thread's. */
-void sg_conns_reap(struct sg_conns *conns, unsigned waiting, struct sg_conns_cuts *cuts);
+/* Every slot is taken and a newcomer from `addr` knocks: closes an idle
+ * connection for it. Returns 0 (room is being made), SG_ERR_LIMIT (its
+ * address has brought its share of newcomers for now: refuse it) or
+ * SG_ERR_IO (no connection may give way to it: refuse it). The control
+ * thread's. */
+int sg_conns_admit(struct sg_conns *conns, const struct sockaddr *addr, socklen_t addr_len);
+
+/* Whether sg_conns_admit could make room now (a newcomer is worth
+ * accepting). */
+bool sg_conns_can_make_room(struct sg_conns *conns);
+
+/* Cuts what overstayed; *cuts says what it did, with the evictions since
+ * the last call. The control thread's. */
+void sg_conns_reap(struct sg_conns *conns, struct sg_conns_cuts *cuts);
 
 /* Connections listed now. */
 unsigned sg_conns_count(struct sg_conns *conns);

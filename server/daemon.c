@@ -1,30 +1,19 @@
 /* daemon.c - see server.h: the server's life around libmicrohttpd.
  *
  * Start: the policy, the certificate pair and the client CA are loaded and
- * checked, the listening socket is opened (a bad address or a port in use
- * is an error that says which), and one libmicrohttpd daemon starts per
- * thread, each with its own epoll set and no listening socket of its own.
- *
- * The control thread accepts. It hands each new connection to the daemon
- * that holds the fewest (MHD_add_connection), so the API server's few
- * long-lived connections, or a burst from the listen queue, spread over
- * every thread; libmicrohttpd's own thread pool lets whichever thread wakes
- * first take most of a burst, and SO_REUSEPORT sockets spread by hash,
- * unevenly, and strand connections queued on a socket whose daemon is full
- * (docs/performance.md). At --max-connections it stops accepting:
- * newcomers wait in the listen queue while the watchdog closes idle
- * connections to make room for them. Between accepts it wakes every tick
- * for signals and the watchdog (conns.h), and once a second for the
- * watched files and the log lines summing up what was cut or refused, so
- * that a flood makes a few lines a second, not one per connection.
- *
- * Stop: the listening socket is closed, so newcomers are refused at once
- * (and go to another replica); the requests in flight finish; then the
- * daemons stop. */
+ * checked, the listening socket is opened (listener.h), and one
+ * libmicrohttpd daemon starts per thread, each with its own epoll set and no
+ * listening socket of its own: the control thread accepts and hands the
+ * connections over. Run: the control thread wakes for connections to
+ * accept, for signals and, every tick, for the watchdog (conns.h); once a
+ * second it looks at the watched files and writes the log lines that sum up
+ * what was cut or refused, so that a flood makes a few lines a second, not
+ * one per connection. Stop: the listening socket is closed, so newcomers
+ * are refused at once (and go to another replica); the requests in flight
+ * finish; then the daemons stop. */
 #include "server.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -39,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,18 +37,13 @@
 #include "arena.h"
 #include "conns.h"
 #include "handler.h"
+#include "listener.h"
 #include "log.h"
 #include "metrics.h"
 #include "policyfile.h"
 #include "signals.h"
 #include "tls.h"
 
-#define THREADS_MAX 64
-/* Connections accepted in one go before the control thread looks at its
- * other work. */
-#define ACCEPTS_PER_WAKE 64
-/* The listening socket's queue of connections not yet accepted. */
-#define LISTEN_BACKLOG 1024
 /* libmicrohttpd's own messages, gathered for one log line each a second:
  * this many distinct ones; more are only counted. */
 #define MHD_LOG_SLOTS   8
@@ -88,15 +71,11 @@ struct sg_server {
     bool log_ready;
     struct mhd_log mhd_log;
     bool mhd_log_ready;
-    struct MHD_Daemon *daemons[THREADS_MAX];
-    atomic_uint held[THREADS_MAX]; /* connections handed to each and not closed */
+    struct sg_listener *listener;
+    struct MHD_Daemon *daemons[SG_LISTENER_MAX_DAEMONS];
     unsigned n_daemons;
-    int listen_fd;
-    int wake_fd;          /* eventfd: a slot came free while accepting had stopped */
-    atomic_bool at_limit; /* accepting has stopped at --max-connections */
-    bool emfile;          /* out of descriptors: accepting waits for the next tick */
-    unsigned port;
-    /* Connections refused for their address's limit since the last log line. */
+    /* Connections refused for their address's limit by libmicrohttpd's
+     * threads (a burst the listener let through) since the last log line. */
     atomic_uint over_address;
     /* Refused TLS handshakes since the last log line, and the last reason. */
     atomic_uint refused;
@@ -189,28 +168,6 @@ static const char *refusal(const struct sg_tls_conn *t)
     return NULL;
 }
 
-static unsigned daemon_index(struct sg_server *s, struct MHD_Connection *mc)
-{
-    const union MHD_ConnectionInfo *d = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_DAEMON);
-
-    for (unsigned i = 0; d != NULL && i < s->n_daemons; i++) {
-        if (s->daemons[i] == d->daemon)
-            return i;
-    }
-    return 0;
-}
-
-/* A connection the control thread handed over is gone: its slot is free. */
-static void slot_freed(struct sg_server *s, unsigned daemon)
-{
-    uint64_t one = 1;
-
-    atomic_fetch_sub(&s->held[daemon], 1);
-    if (atomic_load(&s->at_limit) && write(s->wake_fd, &one, sizeof(one)) < 0) {
-        /* an eventfd write fails only on overflow: awake anyway */
-    }
-}
-
 static void connection_closed(struct sg_server *s, struct sg_conn *c)
 {
     const char *why = refusal(&c->tls);
@@ -231,7 +188,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
                           enum MHD_ConnectionNotificationCode code)
 {
     struct sg_server *s = cls;
-    const union MHD_ConnectionInfo *fd, *addr, *session;
+    const union MHD_ConnectionInfo *fd, *addr, *session, *d;
     struct sg_conn *c;
     int rc;
 
@@ -239,7 +196,9 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
         if (*socket_context != NULL)
             connection_closed(s, *socket_context);
         *socket_context = NULL;
-        slot_freed(s, daemon_index(s, mc));
+        d = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_DAEMON);
+        if (d != NULL)
+            sg_listener_closed(s->listener, d->daemon);
         return;
     }
     fd = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -311,71 +270,6 @@ static unsigned usable_cpus(void)
     return n;
 }
 
-/* "ADDR:PORT", ":PORT" or "[V6]:PORT" into a socket address. */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *ss_len,
-                        struct sg_error *err)
-{
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    const char *h = listen, *port;
-    size_t hlen;
-    struct addrinfo hints, *res = NULL;
-    int g;
-
-    if (colon == NULL || colon[1] == '\0')
-        return sg_error_set(err, SG_ERR_INVALID,
-                            "--listen '%s': want ADDR:PORT, :PORT or [IPV6]:PORT", listen);
-    port = colon + 1;
-    hlen = (size_t)(colon - listen);
-    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-        h++;
-        hlen -= 2;
-    }
-    if (hlen >= sizeof(host))
-        return sg_error_set(err, SG_ERR_INVALID, "--listen '%s': address too long", listen);
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = hlen == 0 ? AF_INET : AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    g = getaddrinfo(hlen == 0 ? NULL : host, port, &hints, &res);
-    if (g != 0)
-        return sg_error_set(err, SG_ERR_INVALID, "--listen '%s': %s", listen, gai_strerror(g));
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *ss_len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
-}
-
-/* The listening socket is ours, not libmicrohttpd's: its errors name the
- * address, the control thread accepts from it, and its queue says when
- * connections wait for a slot. */
-static int open_listener(struct sg_server *s, struct sg_error *err)
-{
-    struct sockaddr_storage ss;
-    socklen_t ss_len = sizeof(ss);
-    int one = 1, rc;
-
-    rc = parse_listen(s->cfg.listen, &ss, &ss_len, err);
-    if (rc != 0)
-        return rc;
-    s->listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->listen_fd < 0)
-        return sg_error_set(err, SG_ERR_IO, "--listen '%s': socket: %s", s->cfg.listen,
-                            strerror(errno));
-    setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(s->listen_fd, (struct sockaddr *)&ss, ss_len) != 0 ||
-        listen(s->listen_fd, LISTEN_BACKLOG) != 0)
-        return sg_error_set(err, SG_ERR_IO, "cannot listen on '%s': %s", s->cfg.listen,
-                            strerror(errno));
-    ss_len = sizeof(ss);
-    if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &ss_len) == 0)
-        s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                 : ((struct sockaddr_in *)&ss)->sin_port);
-    return 0;
-}
-
 #define OPT(o, v)                                                                                  \
     {                                                                                              \
         (o), (intptr_t)(v), NULL                                                                   \
@@ -427,7 +321,6 @@ static int start_daemons(struct sg_server *s, unsigned threads, struct sg_error 
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     for (s->n_daemons = 0; s->n_daemons < threads; s->n_daemons++) {
-        atomic_init(&s->held[s->n_daemons], 0);
         s->daemons[s->n_daemons] =
             MHD_start_daemon(flags, 0, NULL, NULL, sg_handler_access, &s->handler, MHD_OPTION_ARRAY,
                              opts, MHD_OPTION_END);
@@ -453,7 +346,6 @@ static int init_parts(struct sg_server *s, struct sg_error *err)
         .handshake_ms = handshake_ms < request_ms ? handshake_ms : request_ms,
         .request_ms = request_ms,
         .idle_ms = cfg->idle_timeout_s * 1000u,
-        .max_connections = cfg->max_connections,
         .max_per_address = cfg->max_connections_per_address,
     };
     int rc;
@@ -499,29 +391,24 @@ int sg_server_start(const struct sg_server_config *cfg, struct sg_server **out,
     if (s == NULL)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     s->cfg = *cfg;
-    s->listen_fd = s->wake_fd = -1;
     atomic_init(&s->handler.stopping, false);
-    atomic_init(&s->at_limit, false);
     threads = cfg->threads != 0 ? cfg->threads : usable_cpus();
-    if (threads > THREADS_MAX)
-        threads = THREADS_MAX;
+    if (threads > SG_LISTENER_MAX_DAEMONS)
+        threads = SG_LISTENER_MAX_DAEMONS;
     rc = init_parts(s, err);
     if (rc != 0)
         goto out;
-    s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (s->wake_fd < 0) {
-        rc = sg_error_set(err, SG_ERR_IO, "cannot set up the control thread: %s", strerror(errno));
-        goto out;
-    }
-    rc = open_listener(s, err);
+    rc = sg_listener_open(cfg->listen, cfg->max_connections, s->handler.conns, &s->listener, err);
     if (rc != 0)
         goto out;
     rc = start_daemons(s, threads, err);
     if (rc != 0)
         goto out;
+    sg_listener_set_daemons(s->listener, s->daemons, s->n_daemons);
     sg_log_event(&s->log, "info", "start",
                  "listening on %s (port %u), %u threads, policy '%s', certificate '%s'%s",
-                 cfg->listen, s->port, s->n_daemons, cfg->policy_path, cfg->cert_path,
+                 cfg->listen, sg_listener_port(s->listener), s->n_daemons, cfg->policy_path,
+                 cfg->cert_path,
                  cfg->client_ca_path != NULL ? ", client certificates required" : "");
     sg_certs_format_time(sg_tls_store_not_after(s->handler.tls), until, sizeof(until));
     sg_log_event(&s->log, "info", "certificate", "certificate '%s' valid until %s (%lld seconds)",
@@ -536,7 +423,7 @@ out:
 
 unsigned sg_server_port(const struct sg_server *s)
 {
-    return s->port;
+    return sg_listener_port(s->listener);
 }
 
 /* ---- run ---------------------------------------------------------------- */
@@ -573,76 +460,14 @@ static void reload(struct sg_server *s, bool force)
     }
 }
 
-/* Connections waiting in the listening socket's queue (for a listening
- * socket, TCP_INFO's unacked is its accept queue). */
-static unsigned listen_queue(const struct sg_server *s)
-{
-    struct tcp_info ti;
-    socklen_t len = sizeof(ti);
-
-    if (s->listen_fd < 0 || getsockopt(s->listen_fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
-        return 0;
-    return ti.tcpi_unacked;
-}
-
-/* Connections handed to the daemons and not closed yet. */
-static unsigned held(struct sg_server *s, unsigned *least)
-{
-    unsigned total = 0, min = UINT_MAX;
-
-    for (unsigned i = 0; i < s->n_daemons; i++) {
-        unsigned n = atomic_load(&s->held[i]);
-        total += n;
-        if (n < min) {
-            min = n;
-            *least = i;
-        }
-    }
-    return total;
-}
-
-/* Accepts what the listen queue holds, up to a batch, while slots are
- * free; each connection goes to the daemon holding the fewest. Returns
- * false when the slots ran out (accepting stops until one is freed). */
-static bool accept_some(struct sg_server *s)
-{
-    struct sockaddr_storage ss;
-    socklen_t len;
-    unsigned d = 0;
-
-    for (unsigned i = 0; i < ACCEPTS_PER_WAKE; i++) {
-        if (held(s, &d) >= s->cfg.max_connections)
-            return false;
-        len = sizeof(ss);
-        int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            /* Out of descriptors or memory: the queue keeps them for the
-             * next tick. */
-            s->emfile = errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
-            return true;
-        }
-        if (sg_conns_address_full(s->handler.conns, (struct sockaddr *)&ss, len)) {
-            atomic_fetch_add(&s->over_address, 1);
-            close(fd);
-            continue;
-        }
-        atomic_fetch_add(&s->held[d], 1);
-        if (MHD_add_connection(s->daemons[d], fd, (struct sockaddr *)&ss, len) != MHD_YES)
-            atomic_fetch_sub(&s->held[d], 1); /* it closed the socket */
-    }
-    return true;
-}
-
 /* One watchdog pass; returns how many connections are busy, counting
  * those handed to a daemon that has not taken them up yet. */
 static unsigned watch(struct sg_server *s)
 {
     struct sg_conns_cuts c;
-    unsigned least, total = held(s, &least);
+    unsigned total = sg_listener_open_count(s->listener);
 
-    sg_conns_reap(s->handler.conns, atomic_load(&s->at_limit) ? listen_queue(s) : 0, &c);
+    sg_conns_reap(s->handler.conns, &c);
     for (unsigned i = 0; i < c.handshake + c.request; i++)
         sg_metrics_request_timeout(s->handler.metrics);
     s->cut.handshake += c.handshake;
@@ -656,6 +481,7 @@ static unsigned watch(struct sg_server *s)
 static void report(struct sg_server *s)
 {
     struct sg_conns_cuts *c = &s->cut;
+    struct sg_listener_counts lc;
     unsigned refused = atomic_exchange(&s->refused, 0);
     char why[SG_TLS_WHY_MAX];
 
@@ -674,16 +500,19 @@ static void report(struct sg_server *s)
                      s->cfg.handshake_timeout_s < s->cfg.request_timeout_s
                          ? s->cfg.handshake_timeout_s
                          : s->cfg.request_timeout_s);
-    if (atomic_load(&s->over_address) > 0)
+    sg_listener_take_counts(s->listener, &lc);
+    lc.over_address += atomic_exchange(&s->over_address, 0);
+    if (lc.over_address > 0)
         sg_log_event(&s->log, "warn", "connection-limit",
                      "refused %u connection(s) from a client address that holds "
                      "--max-connections-per-address (%u) already",
-                     atomic_exchange(&s->over_address, 0), s->cfg.max_connections_per_address);
-    if (c->evicted > 0)
+                     lc.over_address, s->cfg.max_connections_per_address);
+    if (c->evicted > 0 || lc.at_limit > 0)
         sg_log_event(&s->log, "warn", "connection-limit",
-                     "%u connections open, at the limit (--max-connections %u), and new ones "
-                     "waiting: closed %u idle connection(s) to make room",
-                     sg_conns_count(s->handler.conns), s->cfg.max_connections, c->evicted);
+                     "at the limit (--max-connections %u): closed %u idle connection(s) to make "
+                     "room for newcomers, refused %u newcomer(s) from addresses that had their "
+                     "share",
+                     s->cfg.max_connections, c->evicted, lc.at_limit);
     if (refused > 0) {
         pthread_mutex_lock(&s->refused_lock);
         snprintf(why, sizeof(why), "%s", s->refused_why);
@@ -720,8 +549,7 @@ static void drain(struct sg_server *s)
     unsigned quiet = 0;
 
     atomic_store(&s->handler.stopping, true);
-    close(s->listen_fd);
-    s->listen_fd = -1;
+    sg_listener_stop(s->listener);
     sg_log_event(&s->log, "info", "stop", "stopped accepting; finishing requests in flight");
     while (sg_conns_now_ms() < deadline) {
         /* Two quiet looks in a row: a request whose bytes were arriving at
@@ -738,31 +566,22 @@ static void drain(struct sg_server *s)
     sg_log_event(&s->log, "info", "stop", "stopped");
 }
 
-/* Waits for the next thing to do: a signal, a connection to accept (while
- * slots are free), a slot freed, or the next tick. */
+/* Waits for the next thing to do: a signal, a connection to accept, a slot
+ * freed while connections wait for one, or the next tick. */
 static void wait_for_work(struct sg_server *s, long long next_tick)
 {
     struct pollfd pfd[3];
-    nfds_t n = 0;
     long long left = next_tick - sg_conns_now_ms();
-    bool accepting = !atomic_load(&s->at_limit) && !s->emfile;
-    uint64_t count;
+    nfds_t n;
 
-    pfd[n++] = (struct pollfd){.fd = sg_signals_fd(), .events = POLLIN};
-    pfd[n++] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
-    if (accepting)
-        pfd[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+    pfd[0] = (struct pollfd){.fd = sg_signals_fd(), .events = POLLIN};
+    n = 1 + sg_listener_poll_fds(s->listener, pfd + 1);
     poll(pfd, n, left > 0 ? (int)left : 0);
-    if (pfd[1].revents & POLLIN) {
-        if (read(s->wake_fd, &count, sizeof(count)) < 0) {
-            /* nothing to read: another wake-up took it */
+    for (nfds_t i = 1; i < n; i++) {
+        if (pfd[i].revents != 0) {
+            sg_listener_accept(s->listener);
+            break;
         }
-    }
-    if (!accepting || (pfd[2].revents & POLLIN)) {
-        /* Slots may have come free, or connections are waiting. */
-        unsigned least;
-        bool room = held(s, &least) < s->cfg.max_connections;
-        atomic_store(&s->at_limit, !room || !accept_some(s));
     }
 }
 
@@ -784,8 +603,8 @@ int sg_server_run(struct sg_server *s)
         if (now < next_tick)
             continue;
         next_tick = now + SG_SERVER_TICK_MS;
-        s->emfile = false;
         watch(s);
+        sg_listener_accept(s->listener); /* an idle connection may give way now */
         if (now >= next_watch) {
             reload(s, false);
             check_expiry(s);
@@ -803,10 +622,7 @@ void sg_server_free(struct sg_server *s)
         return;
     for (unsigned i = 0; i < s->n_daemons; i++)
         MHD_stop_daemon(s->daemons[i]);
-    if (s->listen_fd >= 0)
-        close(s->listen_fd);
-    if (s->wake_fd >= 0)
-        close(s->wake_fd);
+    sg_listener_free(s->listener);
     sg_policyfile_free(s->handler.policy);
     sg_tls_store_free(s->handler.tls);
     sg_conns_free(s->handler.conns);
