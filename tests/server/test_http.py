@@ -246,8 +246,9 @@ def busy_connection(srv):
 
 
 def test_body_memory_and_connection_limits():
+    # The busy connections are not to time out while the third waits.
     lim = env.server(["--body-memory-bytes", "10000", "--max-connections", "2",
-                      "--threads", "1"]).start()
+                      "--request-timeout", "60", "--threads", "1"]).start()
     code, body, _ = lim.post("/validate", "x" * 20000)
     check(code == 503 and b"busy" in body, "over the body budget: %d %r" % (code, body))
     code, _, _ = lim.post("/validate", "x" * 5000)
@@ -255,6 +256,7 @@ def test_body_memory_and_connection_limits():
     # Two connections in a request fill it; a third waits unserved until
     # one goes.
     held = [busy_connection(lim) for _ in range(2)]
+    time.sleep(0.5 * SLOW)  # the server has read their heads: they are busy, not handshaking
     extra = lim.connect(timeout=1.5)
     try:
         extra.request("GET", "/healthz")

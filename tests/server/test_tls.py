@@ -110,12 +110,12 @@ def test_expired_or_not_yet_valid_certificate_refused_at_start():
 
 def test_not_ready_once_the_served_certificate_expires():
     now = int(time.time())
-    short = make_cert_valid(os.path.join(env.dir, "short"), env.ca_pair, now - 60,
-                            now + int(4 * SLOW))
+    valid = int(3 + SLOW / 2)  # long enough for the server to start and answer once
+    short = make_cert_valid(os.path.join(env.dir, "short"), env.ca_pair, now - 60, now + valid)
     srv2 = env.server(cert=short[0], key=short[1]).start()
     code, body, _ = srv2.curl(srv2.url("/readyz"))
     check((code, body) == (200, b"ready\n"), "ready while valid: %d %r" % (code, body))
-    time.sleep(max(0, now + 4 * SLOW + 1.5 - time.time()))
+    time.sleep(max(0, now + valid + 1.5 - time.time()))
     # The client cannot verify an expired certificate: -k, this once.
     code, body, _ = srv2.curl("-k", srv2.url("/readyz"))
     check(code == 503 and b"expired" in body, "readyz once expired: %d %r" % (code, body))
@@ -202,6 +202,10 @@ def test_client_certificate_required_with_client_ca():
     rc, err = env.server(args=["--client-ca", env.secret.path("tls.key")]).start(
         expect_fail=True)
     check(rc == 1 and "--client-ca" in err, "a key as client CA: %d %s" % (rc, err))
+
+
+def test_sigterm_exits_zero():
+    check(srv.stop() == 0, "exit status after SIGTERM")
 
 
 if __name__ == "__main__":
