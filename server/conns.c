@@ -228,11 +228,6 @@ void sg_conn_request_end(struct sg_conn *c)
     atomic_store(&c->state, pack(sg_conns_now_ms(), SG_CONN_IDLE));
 }
 
-enum sg_conn_phase sg_conn_phase(const struct sg_conn *c)
-{
-    return phase_of(atomic_load(&c->state));
-}
-
 atomic_size_t *sg_conn_addr_body_bytes(struct sg_conn *c)
 {
     return &c->addr->body_bytes;

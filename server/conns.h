@@ -123,8 +123,6 @@ void sg_conn_handshaken(struct sg_conn *c);
 void sg_conn_request_begin(struct sg_conn *c);
 void sg_conn_request_end(struct sg_conn *c);
 
-enum sg_conn_phase sg_conn_phase(const struct sg_conn *c);
-
 /* Bytes of request bodies held for this connection's client address, for
  * body.h's per-address share. Valid while the connection is listed. */
 atomic_size_t *sg_conn_addr_body_bytes(struct sg_conn *c);

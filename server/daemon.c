@@ -38,38 +38,24 @@
 #include "conns.h"
 #include "handler.h"
 #include "listener.h"
+#include "mhdlog.h"
 #include "log.h"
 #include "metrics.h"
 #include "policyfile.h"
 #include "signals.h"
 #include "tls.h"
 
-/* libmicrohttpd's own messages, gathered for one log line each a second:
- * this many distinct ones; more are only counted. */
-#define MHD_LOG_SLOTS   8
-#define MHD_LOG_MSG_MAX 200
 /* Stopping: the daemon stops once no connection has been in a handshake
  * or a request for this many looks this far apart. */
 #define STOP_QUIET_LOOKS 2
 #define STOP_LOOK_MS     20
-
-/* libmicrohttpd's messages since the last log line about them. */
-struct mhd_log {
-    pthread_mutex_t lock;
-    struct {
-        const char *fmt; /* libmicrohttpd's format strings are static: a key */
-        unsigned n;
-        char first[MHD_LOG_MSG_MAX];
-    } slot[MHD_LOG_SLOTS];
-    unsigned others;
-};
 
 struct sg_server {
     struct sg_server_config cfg;
     struct sg_handler handler;
     struct sg_log log;
     bool log_ready;
-    struct mhd_log mhd_log;
+    struct sg_mhdlog mhd_log;
     bool mhd_log_ready;
     struct sg_listener *listener;
     struct MHD_Daemon *daemons[SG_LISTENER_MAX_DAEMONS];
@@ -104,48 +90,6 @@ void sg_server_config_init(struct sg_server_config *cfg)
 }
 
 /* ---- libmicrohttpd's callbacks ------------------------------------------ */
-
-__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    struct mhd_log *ml = cls;
-    unsigned i;
-
-    pthread_mutex_lock(&ml->lock);
-    for (i = 0; i < MHD_LOG_SLOTS && ml->slot[i].fmt != NULL && ml->slot[i].fmt != fmt; i++)
-        ;
-    if (i == MHD_LOG_SLOTS) {
-        ml->others++;
-    } else {
-        if (ml->slot[i].n++ == 0) {
-            ml->slot[i].fmt = fmt;
-            vsnprintf(ml->slot[i].first, sizeof(ml->slot[i].first), fmt, ap);
-        }
-    }
-    pthread_mutex_unlock(&ml->lock);
-}
-
-static void flush_mhd_log(struct sg_server *s)
-{
-    struct mhd_log *ml = &s->mhd_log;
-
-    pthread_mutex_lock(&ml->lock);
-    for (unsigned i = 0; i < MHD_LOG_SLOTS && ml->slot[i].fmt != NULL; i++) {
-        char *m = ml->slot[i].first;
-        size_t n = strlen(m);
-        while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ' || m[n - 1] == '.'))
-            m[--n] = '\0';
-        if (ml->slot[i].n > 1)
-            sg_log_event(&s->log, "warn", "http", "%s (%u times)", m, ml->slot[i].n);
-        else
-            sg_log_event(&s->log, "warn", "http", "%s", m);
-        ml->slot[i].fmt = NULL;
-        ml->slot[i].n = 0;
-    }
-    if (ml->others > 0)
-        sg_log_event(&s->log, "warn", "http", "%u more libmicrohttpd messages", ml->others);
-    ml->others = 0;
-    pthread_mutex_unlock(&ml->lock);
-}
 
 static socklen_t addr_len(const struct sockaddr *sa)
 {
@@ -290,7 +234,7 @@ static int start_daemons(struct sg_server *s, unsigned threads, struct sg_error 
     /* The logger first, so that messages about the options that follow come
      * through it; a client CA last, only when there is one. */
     struct MHD_OptionItem opts[] = {
-        OPT_FN(MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &s->mhd_log),
+        OPT_FN(MHD_OPTION_EXTERNAL_LOGGER, sg_mhdlog_callback, &s->mhd_log),
         OPT_P(MHD_OPTION_HTTPS_CERT_CALLBACK, sg_tls_certificate_callback),
         OPT_P(MHD_OPTION_HTTPS_PRIORITIES, SG_TLS_PRIORITIES),
         /* The control thread keeps the count for the process (per address:
@@ -329,7 +273,7 @@ static int start_daemons(struct sg_server *s, unsigned threads, struct sg_error 
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (s->n_daemons < threads) {
-        flush_mhd_log(s);
+        sg_mhdlog_flush(&s->mhd_log, &s->log);
         return sg_error_set(err, SG_ERR_INTERNAL,
                             "cannot start the HTTPS server's thread %u of %u (see the log above)",
                             s->n_daemons + 1, threads);
@@ -355,8 +299,7 @@ static int init_parts(struct sg_server *s, struct sg_error *err)
         return sg_error_set(err, rc, "cannot set up logging");
     s->log_ready = true;
     s->handler.log = &s->log;
-    if (pthread_mutex_init(&s->mhd_log.lock, NULL) != 0 ||
-        pthread_mutex_init(&s->refused_lock, NULL) != 0)
+    if (sg_mhdlog_init(&s->mhd_log) != 0 || pthread_mutex_init(&s->refused_lock, NULL) != 0)
         return sg_error_set(err, SG_ERR_INTERNAL, "cannot set up logging: mutex");
     s->mhd_log_ready = s->refused_lock_ready = true;
     rc = sg_metrics_new(&s->handler.metrics);
@@ -521,7 +464,7 @@ static void report(struct sg_server *s)
                      why);
     }
     memset(c, 0, sizeof(*c));
-    flush_mhd_log(s);
+    sg_mhdlog_flush(&s->mhd_log, &s->log);
 }
 
 /* The certificate in force expired (a renewal that never came): say so
@@ -630,7 +573,7 @@ void sg_server_free(struct sg_server *s)
     if (s->refused_lock_ready)
         pthread_mutex_destroy(&s->refused_lock);
     if (s->mhd_log_ready)
-        pthread_mutex_destroy(&s->mhd_log.lock);
+        sg_mhdlog_release(&s->mhd_log);
     if (s->log_ready)
         sg_log_release(&s->log);
     free(s);

@@ -39,7 +39,7 @@ struct sg_tls_store {
     bool slot_ready;
     /* What the last attempt read; a change from these triggers a reload. */
     struct sg_file_id cert_id, key_id;
-    atomic_llong not_before, not_after;
+    atomic_llong not_after;
 };
 
 static void pair_free(void *p)
@@ -265,15 +265,9 @@ int sg_tls_store_reload(struct sg_tls_store *s, bool force, bool *reloaded, stru
     rc = sg_snapshot_slot_set(&s->slot, pair);
     if (rc != 0)
         return sg_error_set(err, rc, "out of memory installing '%s'", s->cert_path);
-    atomic_store(&s->not_before, not_before);
     atomic_store(&s->not_after, not_after);
     *reloaded = true;
     return 0;
-}
-
-long long sg_tls_store_not_before(struct sg_tls_store *s)
-{
-    return atomic_load(&s->not_before);
 }
 
 long long sg_tls_store_not_after(struct sg_tls_store *s)

@@ -73,8 +73,7 @@ int sg_tls_store_new(const char *cert_path, const char *key_path, const char *cl
 int sg_tls_store_reload(struct sg_tls_store *store, bool force, bool *reloaded,
                         struct sg_error *err);
 
-/* notBefore and notAfter of the leaf certificate in force, unix seconds. */
-long long sg_tls_store_not_before(struct sg_tls_store *store);
+/* notAfter of the leaf certificate in force, unix seconds. */
 long long sg_tls_store_not_after(struct sg_tls_store *store);
 
 /* The client CA bundle as NUL-terminated PEM (for libmicrohttpd's
