@@ -7,11 +7,12 @@
  * re-read when their files change and on SIGHUP, without dropping a
  * connection (tls.h, policyfile.h).
  *
- * Threads: libmicrohttpd's epoll threads (a pool of `threads`, default one
- * per CPU this process may run on, all accepting from one listening socket)
- * serve the connections; the thread that calls sg_server_run does the
+ * Threads: one libmicrohttpd daemon per thread (`threads`, default one per
+ * CPU this process may run on), each an epoll loop serving many
+ * connections; the thread that calls sg_server_run accepts and hands each
+ * connection to the daemon holding the fewest (listener.h), and does the
  * control work: signals, file watching, the watchdog of conns.h (timeouts,
- * room for new connections), the log lines for what it cut, shutdown.
+ * room for newcomers), the log lines for what was cut or refused, shutdown.
  * docs/performance.md has the measurements behind the choices. */
 #ifndef SG_SERVER_H
 #define SG_SERVER_H
