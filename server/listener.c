@@ -28,8 +28,16 @@ struct sg_listener {
     struct MHD_Daemon *daemons[SG_LISTENER_MAX_DAEMONS];
     atomic_uint held[SG_LISTENER_MAX_DAEMONS]; /* handed to each and not closed */
     unsigned n_daemons;
-    atomic_bool waiting; /* no slot, and none can be made: accepting waits */
+    atomic_bool waiting; /* for a slot to free: a closed connection wakes the control thread */
     bool paused;         /* out of descriptors or memory: accepting waits a tick */
+    /* Newcomers admitted at the limit, each waiting for the slot of the
+     * idle connection it displaced (closing, it frees it in a moment). */
+    struct {
+        int fd;
+        struct sockaddr_storage addr;
+        socklen_t len;
+    } admitted[SG_LISTENER_BATCH];
+    unsigned n_admitted;
     struct sg_listener_counts counts;
 };
 
@@ -180,13 +188,38 @@ nfds_t sg_listener_poll_fds(struct sg_listener *l, struct pollfd *pfd)
 }
 
 /* Whether accepting one more is worth it now: a slot is free, or an idle
- * connection could give way. */
+ * connection could give way. Admitted newcomers count as holding a slot. */
 static bool room(struct sg_listener *l, bool *at_limit)
 {
     unsigned least = 0;
 
-    *at_limit = held(l, &least) >= l->max_connections;
-    return !*at_limit || sg_conns_can_make_room(l->conns);
+    *at_limit = held(l, &least) + l->n_admitted >= l->max_connections;
+    return !*at_limit || (l->n_admitted < SG_LISTENER_BATCH && sg_conns_can_make_room(l->conns));
+}
+
+static void hand_over(struct sg_listener *l, int fd, const struct sockaddr *sa, socklen_t len)
+{
+    unsigned d = 0;
+
+    held(l, &d);
+    atomic_fetch_add(&l->held[d], 1);
+    if (MHD_add_connection(l->daemons[d], fd, sa, len) != MHD_YES)
+        atomic_fetch_sub(&l->held[d], 1); /* it closed the socket */
+}
+
+/* Hands over the admitted newcomers whose slots have come free, oldest
+ * first, so that --max-connections is never passed. */
+static void hand_over_admitted(struct sg_listener *l)
+{
+    unsigned least = 0, n = 0;
+
+    while (n < l->n_admitted && held(l, &least) < l->max_connections) {
+        hand_over(l, l->admitted[n].fd, (struct sockaddr *)&l->admitted[n].addr,
+                  l->admitted[n].len);
+        n++;
+    }
+    memmove(l->admitted, l->admitted + n, (l->n_admitted - n) * sizeof(l->admitted[0]));
+    l->n_admitted -= n;
 }
 
 void sg_listener_accept(struct sg_listener *l)
@@ -195,17 +228,20 @@ void sg_listener_accept(struct sg_listener *l)
     struct sockaddr *sa = (struct sockaddr *)&ss;
     socklen_t len;
     uint64_t count;
-    unsigned d = 0;
     bool at_limit;
 
     if (read(l->wake_fd, &count, sizeof(count)) < 0) {
         /* nothing to read: no slot came free meanwhile */
     }
     l->paused = false;
+    atomic_store(&l->waiting, true); /* a close from here on wakes the control thread */
+    hand_over_admitted(l);
+    atomic_store(&l->waiting, l->n_admitted > 0);
     for (unsigned i = 0; i < SG_LISTENER_BATCH && l->fd >= 0; i++) {
-        atomic_store(&l->waiting, !room(l, &at_limit));
-        if (atomic_load(&l->waiting))
+        if (!room(l, &at_limit)) {
+            atomic_store(&l->waiting, true);
             return; /* they wait in the listen queue for a slot */
+        }
         len = sizeof(ss);
         int fd = accept4(l->fd, sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
@@ -220,17 +256,24 @@ void sg_listener_accept(struct sg_listener *l)
             close(fd);
             continue;
         }
-        /* At the limit it takes an idle connection's place (being closed
-         * now, its slot comes free in a moment), or it is refused. */
-        if (at_limit && sg_conns_admit(l->conns, sa, len) != 0) {
+        if (!at_limit) {
+            hand_over(l, fd, sa, len);
+            continue;
+        }
+        /* At the limit it takes an idle connection's place, or it is
+         * refused. It waits (accepted, no TLS yet) for that connection,
+         * being closed now, to free its slot in a moment. */
+        atomic_store(&l->waiting, true); /* before the close it causes */
+        if (sg_conns_admit(l->conns, sa, len) != 0) {
+            atomic_store(&l->waiting, l->n_admitted > 0);
             l->counts.at_limit++;
             close(fd);
             continue;
         }
-        held(l, &d);
-        atomic_fetch_add(&l->held[d], 1);
-        if (MHD_add_connection(l->daemons[d], fd, sa, len) != MHD_YES)
-            atomic_fetch_sub(&l->held[d], 1); /* it closed the socket */
+        l->admitted[l->n_admitted].fd = fd;
+        memcpy(&l->admitted[l->n_admitted].addr, &ss, len);
+        l->admitted[l->n_admitted].len = len;
+        l->n_admitted++;
     }
 }
 
@@ -245,6 +288,9 @@ void sg_listener_stop(struct sg_listener *l)
     if (l->fd >= 0)
         close(l->fd);
     l->fd = -1;
+    for (unsigned i = 0; i < l->n_admitted; i++)
+        close(l->admitted[i].fd); /* accepted, never handed over: refused */
+    l->n_admitted = 0;
 }
 
 void sg_listener_free(struct sg_listener *l)

@@ -7,8 +7,10 @@
  * connection from an address that holds --max-connections-per-address
  * already, at once and before any TLS. With every --max-connections slot
  * taken, a newcomer gets one only by taking the place of an idle connection
- * (sg_conns_admit), and an address that keeps knocking gets refused;
- * while no connection can give way, newcomers wait in the listen queue.
+ * (sg_conns_admit): it waits, accepted and before any TLS, until that
+ * connection has closed and freed its slot, so the limit is never passed.
+ * An address that keeps knocking gets refused; while no connection can
+ * give way, newcomers wait in the listen queue.
  *
  * Threads: the control thread calls everything but sg_listener_closed,
  * which libmicrohttpd's threads call when a connection handed over has

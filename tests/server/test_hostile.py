@@ -24,8 +24,8 @@ deadline and 256 connections:
   all       all four at once
 
 What must hold: every review answered 200, none slower than 1 s (scaled
-for sanitizer builds), and the server's log shows the attack met its
-limit. Bounded: 5 phases of 10 s, at most 810 attacking connections."""
+for sanitizer builds), never more connections open than --max-connections,
+and the server's log shows the attack met its limit. Bounded: 5 phases of 10 s, at most 810 attacking connections."""
 import asyncio
 import http.client
 import signal
@@ -37,6 +37,7 @@ import threading
 ATTACKS = ("heads", "idle", "handshake", "slowloris")
 PHASE_S = 10          # past the 3 s handshake and 5 s request deadlines, twice
 BODY_BUDGET = 16 << 20  # manifests/base/deployment.yaml's --body-memory-bytes
+MAX_CONNECTIONS = 256
 
 
 # ---- the attacker (a process of its own: its CPU is not the client's) ----
@@ -129,7 +130,7 @@ from harness import *  # noqa: E402  (after the attacker's entry point)
 
 env = Env()
 srv = env.server(["--body-memory-bytes", str(BODY_BUDGET), "--request-timeout", "5",
-                  "--handshake-timeout", "3", "--max-connections", "256"]).start()
+                  "--handshake-timeout", "3", "--max-connections", str(MAX_CONNECTIONS)]).start()
 REVIEW = json.dumps(realistic_pod()).encode()
 
 
@@ -193,6 +194,23 @@ class Steady(threading.Thread):
             self.kept.close()
 
 
+class Gauge(threading.Thread):
+    """The connections gauge of /metrics, read twice a second: the most
+    seen, which --max-connections must bound."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stop_flag = threading.Event()
+        self.most = 0
+
+    def run(self):
+        while not self.stop_flag.wait(0.5):
+            try:
+                self.most = max(self.most, metric(srv.metrics(), "seccomp_guard_connections"))
+            except Exception:
+                pass  # a scrape that did not get through says nothing
+
+
 def phase(kinds, expect_events):
     before = len(srv.events())
     # niced: on this machine the attacker's Python shares the server's two
@@ -201,9 +219,10 @@ def phase(kinds, expect_events):
     attacker = subprocess.Popen(["nice", "-n", "10", sys.executable, os.path.abspath(__file__),
                                  "--attack", ",".join(kinds), str(srv.port), srv.ca,
                                  str(PHASE_S * SLOW)])
-    steady = Steady()
+    steady, gauge = Steady(), Gauge()
     time.sleep(1.5 * SLOW)  # the attack at full strength before the client comes
     steady.start()
+    gauge.start()
     try:
         rc = attacker.wait(timeout=(PHASE_S + 30) * SLOW)
     finally:
@@ -211,12 +230,16 @@ def phase(kinds, expect_events):
             attacker.kill()
             attacker.wait()
     steady.stop_flag.set()
+    gauge.stop_flag.set()
     steady.join(30 * SLOW)
+    gauge.join(30 * SLOW)
     check(rc == 0, "the attacker process failed (%s)" % rc)
     lat = sorted(t for _, t in steady.latencies)
     check(not steady.failures, "%s: %d reviews failed: %s" % (
         "+".join(kinds), len(steady.failures), steady.failures[:3]))
     check(len(lat) >= 20, "%s: only %d reviews" % ("+".join(kinds), len(lat)))
+    check(0 < gauge.most <= MAX_CONNECTIONS, "%s: %d connections open at once, the limit %d" % (
+        "+".join(kinds), gauge.most, MAX_CONNECTIONS))
     check(lat[-1] < 1.0 * SLOW, "%s: slowest review %.3f s (median %.3f s, %d reviews)" % (
         "+".join(kinds), lat[-1], lat[len(lat) // 2], len(lat)))
     events = srv.events()[before:]
@@ -224,9 +247,9 @@ def phase(kinds, expect_events):
     for word in expect_events:
         check(word in msgs, "%s: no log line with %r: the attack never met its limit (%s)" % (
             "+".join(kinds), word, msgs[:600]))
-    print("  %s: %d reviews, median %.1f ms, slowest %.1f ms, %d sent again" % (
-        "+".join(kinds), len(lat), 1000 * lat[len(lat) // 2], 1000 * lat[-1], steady.retries),
-        flush=True)
+    print("  %s: %d reviews, median %.1f ms, slowest %.1f ms, %d sent again, at most %d "
+          "connections" % ("+".join(kinds), len(lat), 1000 * lat[len(lat) // 2], 1000 * lat[-1],
+                           steady.retries, gauge.most), flush=True)
 
 
 def test_heads_that_never_send_their_body():
