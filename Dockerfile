@@ -32,7 +32,7 @@ RUN ./scripts/build -DSG_BUILD_TESTS=OFF \
 # NEEDED entries: nothing missing, nothing extra.
 FROM debian:bookworm-slim AS runtime
 LABEL org.opencontainers.image.title="seccomp-guard"
-ARG RUNTIME_PACKAGES="libcjson1 libyaml-0-2 libssl3 libseccomp2"
+ARG RUNTIME_PACKAGES="libcjson1 libyaml-0-2 libssl3 libmicrohttpd12 libgnutls30 libseccomp2"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $RUNTIME_PACKAGES \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log

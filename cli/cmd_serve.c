@@ -39,21 +39,27 @@ static const struct opt opts[] = {
     {"--client-ca", "FILE", OPT_PATH, CFG(client_ca_path), 0, 0,
      "PEM CA bundle; when given, clients must present a certificate it signed"},
     {"--max-body-bytes", "N", OPT_SIZE, CFG(max_body_bytes), 1, 64ull << 20,
-     "largest request body; bigger gets 413"},
+     "largest request body; bigger gets 413 (from the Content-Length, before any of it is read)"},
     {"--body-memory-bytes", "N", OPT_SIZE, CFG(body_memory_bytes), 1, 1ull << 34,
-     "memory for all request bodies being received at once; over it, 503"},
+     "memory for all request bodies being received at once, taken as their bytes arrive; one "
+     "client address may hold half of it (at least one largest body); over it, 503"},
     {"--max-connections", "N", OPT_UINT, CFG(max_connections), 1, 100000,
-     "open client connections; more wait in the listen queue"},
+     "open client connections in all; at it, idle ones are closed for waiting newcomers"},
+    {"--max-connections-per-address", "N", OPT_UINT, CFG(max_connections_per_address), 1, 100000,
+     "open connections from one client address; more are closed at once"},
     {"--connection-memory-bytes", "N", OPT_SIZE, CFG(connection_memory), 4096, 1ull << 24,
-     "longest request head (request line and header fields); longer gets 431"},
+     "memory per connection for the request head (request line and header fields); a longer "
+     "head gets 431"},
     {"--idle-timeout", "SECONDS", OPT_UINT, CFG(idle_timeout_s), 1, 86400,
      "close a keep-alive connection with no request for this long"},
     {"--request-timeout", "SECONDS", OPT_UINT, CFG(request_timeout_s), 1, 3600,
-     "close a connection whose request takes longer, from its first byte (or the "
-     "accept) to its response sent; a byte-a-second client cannot hold a connection"},
+     "close a connection whose request takes longer, from its first byte to its response "
+     "sent; a byte-a-second client or one that never reads cannot hold a connection"},
+    {"--handshake-timeout", "SECONDS", OPT_UINT, CFG(handshake_timeout_s), 1, 3600,
+     "close a connection whose TLS handshake takes longer (at most the request timeout)"},
     {"--threads", "N", OPT_UINT, CFG(threads), 0, 64,
-     "event-loop threads, each serving many connections; 0 = one per usable CPU "
-     "(affinity mask, capped by a container CPU limit)"},
+     "server threads, each serving many connections; 0 = one per usable CPU (affinity mask, "
+     "capped by a container CPU limit)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

@@ -243,7 +243,7 @@ char *sg_metrics_render(struct sg_metrics *m, const struct sg_metrics_gauges *g,
                 g->cert_not_after - g->now);
     sg_buf_addf(&t,
                 "# HELP seccomp_guard_request_timeouts_total Connections closed because a request "
-                "took longer than the request timeout to arrive.\n"
+                "(or a TLS handshake) took longer than its timeout.\n"
                 "# TYPE seccomp_guard_request_timeouts_total counter\n"
                 "seccomp_guard_request_timeouts_total %llu\n",
                 get(&m->request_timeouts));

@@ -1,25 +1,40 @@
-/* tls.c - see tls.h. */
+/* tls.c - see tls.h.
+ *
+ * GnuTLS calls back into us (certificate, handshake messages, client
+ * certificate verification) with nothing but the session. libmicrohttpd
+ * sets each session's pointer to its MHD_Connection, whose socket context
+ * is the connection's record (conns.h): that is how a callback finds the
+ * connection's sg_tls_conn. */
 #include "tls.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
 
 #include "pem.h"
+#include "conns.h"
 #include "file.h"
 
+/* A certificate whose notBefore is this far ahead of our clock is taken as
+ * valid: the issuer's clock (cert-manager's) may run a little ahead. */
+#define CLOCK_SKEW_S 300
+
 struct sg_tls_pair {
-    SSL_CTX *ctx;
-    long long not_after;
+    gnutls_pcert_st pcert[SG_TLS_MAX_CHAIN];
+    unsigned n_pcert;
+    gnutls_privkey_t key;
 };
 
 struct sg_tls_store {
     char *cert_path, *key_path;
-    STACK_OF(X509) * client_ca; /* NULL: no client certificates asked */
+    char *client_ca; /* PEM, NUL-terminated; NULL: no client certificates asked */
     struct sg_snapshot_slot slot;
     bool slot_ready;
     /* What the last attempt read; a change from these triggers a reload. */
@@ -27,165 +42,83 @@ struct sg_tls_store {
     atomic_llong not_after;
 };
 
-/* OpenSSL's reason for the last failure on this thread, for a message;
- * empties the thread's error queue. */
-static const char *ssl_reason(char *buf, size_t len)
-{
-    unsigned long e = ERR_peek_last_error();
-
-    if (e == 0)
-        snprintf(buf, len, "unknown OpenSSL error");
-    else
-        ERR_error_string_n(e, buf, len);
-    ERR_clear_error();
-    return buf;
-}
-
 static void pair_free(void *p)
 {
     struct sg_tls_pair *pair = p;
 
     if (pair == NULL)
         return;
-    SSL_CTX_free(pair->ctx);
+    for (unsigned i = 0; i < pair->n_pcert; i++)
+        gnutls_pcert_deinit(&pair->pcert[i]);
+    if (pair->key != NULL)
+        gnutls_privkey_deinit(pair->key);
     free(pair);
 }
 
-/* Every PEM certificate in pem[0..len), in order; NULL when there is none
- * or one does not parse. */
-static STACK_OF(X509) * read_certs(const char *pem, size_t len)
+/* The leaf's validity period, from its DER. */
+static int leaf_times(const gnutls_pcert_st *leaf, long long *not_before, long long *not_after)
 {
-    STACK_OF(X509) *certs = sk_X509_new_null();
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    X509 *x;
+    gnutls_x509_crt_t crt = NULL;
+    int g = gnutls_x509_crt_init(&crt);
 
-    if (certs == NULL || bio == NULL)
-        goto fail;
-    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        if (sk_X509_num(certs) >= SG_TLS_MAX_CHAIN || !sk_X509_push(certs, x)) {
-            X509_free(x);
-            goto fail;
-        }
+    if (g >= 0)
+        g = gnutls_x509_crt_import(crt, &leaf->cert, GNUTLS_X509_FMT_DER);
+    if (g >= 0) {
+        *not_before = (long long)gnutls_x509_crt_get_activation_time(crt);
+        *not_after = (long long)gnutls_x509_crt_get_expiration_time(crt);
     }
-    /* The loop ends on "no start line" at the end of the input; anything
-     * else is a certificate that did not parse. */
-    unsigned long e = ERR_peek_last_error();
-    if (sk_X509_num(certs) == 0 ||
-        (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)))
-        goto fail;
-    ERR_clear_error();
-    BIO_free(bio);
-    return certs;
-fail:
-    sk_X509_pop_free(certs, X509_free);
-    BIO_free(bio);
-    return NULL;
+    gnutls_x509_crt_deinit(crt);
+    return g;
 }
 
-static int ctx_configure(SSL_CTX *ctx)
+/* An expired certificate, or one not valid yet, is no certificate to serve:
+ * the API server would refuse every handshake. */
+static int check_validity(const struct sg_tls_store *s, long long not_before, long long not_after,
+                          struct sg_error *err)
 {
-    if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
-        !SSL_CTX_set_cipher_list(ctx, SG_TLS12_CIPHERS) ||
-        !SSL_CTX_set_ciphersuites(ctx, SG_TLS13_SUITES) ||
-        !SSL_CTX_set1_groups_list(ctx, SG_TLS_GROUPS) || !SSL_CTX_set_num_tickets(ctx, 0))
-        return -1;
-    SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET |
-                                 SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                                 SSL_OP_IGNORE_UNEXPECTED_EOF);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    /* One recv() fills the record buffer with whatever the socket holds,
-     * instead of a record's header and then its body; writes may move
-     * and end part-way, the event loop keeps its place. */
-    SSL_CTX_set_read_ahead(ctx, 1);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                              SSL_MODE_RELEASE_BUFFERS);
+    long long now = (long long)time(NULL);
+    char when[40];
+
+    if (now >= not_after) {
+        sg_pem_format_time(not_after, when, sizeof(when));
+        return sg_error_set(err, SG_ERR_TLS, "certificate '%s' expired at %s", s->cert_path, when);
+    }
+    if (now + CLOCK_SKEW_S < not_before) {
+        sg_pem_format_time(not_before, when, sizeof(when));
+        return sg_error_set(err, SG_ERR_TLS, "certificate '%s' is not valid before %s",
+                            s->cert_path, when);
+    }
     return 0;
 }
 
-static int ctx_require_client_cert(SSL_CTX *ctx, STACK_OF(X509) * cas)
+static int pair_import(struct sg_tls_store *s, struct sg_tls_pair *pair, const char *cert_pem,
+                       size_t cert_len, const char *key_pem, size_t key_len, struct sg_error *err)
 {
-    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-    STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+    gnutls_datum_t d;
+    int g;
 
-    if (names == NULL)
-        return -1;
-    for (int i = 0; i < sk_X509_num(cas); i++) {
-        X509 *ca = sk_X509_value(cas, i);
-        X509_NAME *name = X509_NAME_dup(X509_get_subject_name(ca));
-        if (!X509_STORE_add_cert(store, ca) || name == NULL || !sk_X509_NAME_push(names, name)) {
-            X509_NAME_free(name);
-            sk_X509_NAME_pop_free(names, X509_NAME_free);
-            return -1;
-        }
+    d.data = (unsigned char *)(uintptr_t)cert_pem;
+    d.size = (unsigned)cert_len;
+    pair->n_pcert = SG_TLS_MAX_CHAIN;
+    g = gnutls_pcert_list_import_x509_raw(pair->pcert, &pair->n_pcert, &d, GNUTLS_X509_FMT_PEM, 0);
+    if (g < 0 || pair->n_pcert == 0) {
+        pair->n_pcert = 0;
+        return sg_error_set(err, SG_ERR_TLS, "certificate '%s': %s", s->cert_path,
+                            g < 0 ? gnutls_strerror(g) : "no certificate in the file");
     }
-    /* Any certificate in the bundle is a trust anchor, an intermediate
-     * too (as GnuTLS had it): without this OpenSSL wants every chain to
-     * end at a self-signed root and refuses an operator's issuing CA. */
-    X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
-    SSL_CTX_set_client_CA_list(ctx, names); /* takes names */
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    g = gnutls_privkey_init(&pair->key);
+    if (g >= 0) {
+        d.data = (unsigned char *)(uintptr_t)key_pem;
+        d.size = (unsigned)key_len;
+        g = gnutls_privkey_import_x509_raw(pair->key, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
+    }
+    if (g < 0)
+        return sg_error_set(err, SG_ERR_TLS, "key '%s': %s", s->key_path, gnutls_strerror(g));
     return 0;
 }
 
-/* The context for a checked pair: chain and key from PEM. */
-static int ctx_new(struct sg_tls_store *s, const char *cert_pem, size_t cert_len,
-                   const char *key_pem, size_t key_len, SSL_CTX **out, struct sg_error *err)
-{
-    STACK_OF(X509) *chain = NULL;
-    EVP_PKEY *key = NULL;
-    BIO *bio = NULL;
-    SSL_CTX *ctx;
-    char why[256];
-    int rc = 0;
-
-    *out = NULL;
-    ctx = SSL_CTX_new(TLS_server_method());
-    if (ctx == NULL || ctx_configure(ctx) != 0) {
-        rc = sg_error_set(err, SG_ERR_TLS, "cannot set up TLS: %s", ssl_reason(why, sizeof(why)));
-        goto out;
-    }
-    chain = read_certs(cert_pem, cert_len);
-    if (chain == NULL) {
-        rc = sg_error_set(err, SG_ERR_TLS, "certificate '%s': %s", s->cert_path,
-                          ssl_reason(why, sizeof(why)));
-        goto out;
-    }
-    if (!SSL_CTX_use_certificate(ctx, sk_X509_value(chain, 0))) {
-        rc = sg_error_set(err, SG_ERR_TLS, "certificate '%s': %s", s->cert_path,
-                          ssl_reason(why, sizeof(why)));
-        goto out;
-    }
-    for (int i = 1; i < sk_X509_num(chain); i++) {
-        if (!SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain, i))) {
-            rc = sg_error_set(err, SG_ERR_TLS, "certificate '%s', chain certificate %d: %s",
-                              s->cert_path, i + 1, ssl_reason(why, sizeof(why)));
-            goto out;
-        }
-    }
-    bio = BIO_new_mem_buf(key_pem, (int)key_len);
-    key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-    /* That the key is the leaf's, sg_pem_check_pair has said already. */
-    if (key == NULL || !SSL_CTX_use_PrivateKey(ctx, key)) {
-        rc = sg_error_set(err, SG_ERR_TLS, "key '%s': %s", s->key_path,
-                          ssl_reason(why, sizeof(why)));
-        goto out;
-    }
-    if (s->client_ca != NULL && ctx_require_client_cert(ctx, s->client_ca) != 0) {
-        rc = sg_error_set(err, SG_ERR_TLS, "cannot set up client certificate checks: %s",
-                          ssl_reason(why, sizeof(why)));
-        goto out;
-    }
-    *out = ctx;
-    ctx = NULL;
-out:
-    SSL_CTX_free(ctx);
-    sk_X509_pop_free(chain, X509_free);
-    EVP_PKEY_free(key);
-    BIO_free(bio);
-    return rc;
-}
-
-static int pair_load(struct sg_tls_store *s, struct sg_tls_pair **out, struct sg_error *err)
+static int pair_load(struct sg_tls_store *s, struct sg_tls_pair **out, long long *not_before,
+                     long long *not_after, struct sg_error *err)
 {
     struct sg_tls_pair *pair = NULL;
     char *cert_pem = NULL, *key_pem = NULL;
@@ -204,19 +137,27 @@ static int pair_load(struct sg_tls_store *s, struct sg_tls_pair **out, struct sg
     rc = sg_file_read(s->key_path, SG_TLS_MAX_PEM_BYTES, &key_pem, &key_len, NULL, err);
     if (rc != 0)
         goto out;
+    /* The key must be the leaf's: certs/ checks that with the same rules as
+     * `seccomp-guard certs`, before GnuTLS sees either. */
+    rc = sg_pem_check_pair(cert_pem, cert_len, key_pem, key_len, not_after, err);
+    if (rc != 0) {
+        sg_error_prefix(err, "certificate '%s', key '%s'", s->cert_path, s->key_path);
+        goto out;
+    }
     pair = calloc(1, sizeof(*pair));
     if (pair == NULL) {
         rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory loading '%s'", s->cert_path);
         goto out;
     }
-    /* The key must be the leaf's: certs/ checks that (and reads notAfter)
-     * with the same rules as `seccomp-guard certs`. */
-    rc = sg_pem_check_pair(cert_pem, cert_len, key_pem, key_len, &pair->not_after, err);
-    if (rc != 0) {
-        sg_error_prefix(err, "certificate '%s', key '%s'", s->cert_path, s->key_path);
+    rc = pair_import(s, pair, cert_pem, cert_len, key_pem, key_len, err);
+    if (rc != 0)
+        goto out;
+    if (leaf_times(&pair->pcert[0], not_before, not_after) < 0) {
+        rc = sg_error_set(err, SG_ERR_TLS, "certificate '%s': its validity cannot be read",
+                          s->cert_path);
         goto out;
     }
-    rc = ctx_new(s, cert_pem, cert_len, key_pem, key_len, &pair->ctx, err);
+    rc = check_validity(s, *not_before, *not_after, err);
     if (rc != 0)
         goto out;
     *out = pair;
@@ -226,7 +167,7 @@ out:
     free(cert_pem);
     if (key_pem != NULL) {
         /* Key material does not linger in freed heap. */
-        OPENSSL_cleanse(key_pem, key_len);
+        gnutls_memset(key_pem, 0, key_len);
         free(key_pem);
     }
     return rc;
@@ -234,21 +175,32 @@ out:
 
 static int read_client_ca(struct sg_tls_store *s, const char *path, struct sg_error *err)
 {
+    gnutls_x509_crt_t *list = NULL;
+    unsigned n = 0;
+    gnutls_datum_t d;
     char *pem = NULL;
     size_t len;
-    char why[256];
-    int rc;
+    int rc, g;
 
     rc = sg_file_read(path, SG_TLS_MAX_PEM_BYTES, &pem, &len, NULL, err);
     if (rc != 0)
-        return rc;
-    s->client_ca = read_certs(pem, len);
+        goto out;
+    d.data = (unsigned char *)pem;
+    d.size = (unsigned)len;
+    g = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM, 0);
+    if (g < 0 || n == 0) {
+        rc = sg_error_set(err, SG_ERR_TLS, "client CA '%s': %s", path,
+                          g < 0 ? gnutls_strerror(g) : "no certificate in the file");
+        goto out;
+    }
+    s->client_ca = pem; /* sg_file_read put a NUL after it */
+    pem = NULL;
+out:
+    for (unsigned i = 0; i < n; i++)
+        gnutls_x509_crt_deinit(list[i]);
+    gnutls_free(list);
     free(pem);
-    if (s->client_ca == NULL)
-        return sg_error_set(err, SG_ERR_TLS, "client CA '%s': %s", path,
-                            ERR_peek_last_error() != 0 ? ssl_reason(why, sizeof(why))
-                                                       : "no certificate in the file");
-    return 0;
+    return rc;
 }
 
 int sg_tls_store_new(const char *cert_path, const char *key_path, const char *client_ca_path,
@@ -297,6 +249,7 @@ int sg_tls_store_reload(struct sg_tls_store *s, bool force, bool *reloaded, stru
 {
     struct sg_file_id cert_now, key_now;
     struct sg_tls_pair *pair = NULL;
+    long long not_before = 0, not_after = 0;
     int rc;
 
     *reloaded = false;
@@ -306,10 +259,9 @@ int sg_tls_store_reload(struct sg_tls_store *s, bool force, bool *reloaded, stru
         if (sg_file_id_equal(&cert_now, &s->cert_id) && sg_file_id_equal(&key_now, &s->key_id))
             return 0;
     }
-    rc = pair_load(s, &pair, err);
+    rc = pair_load(s, &pair, &not_before, &not_after, err);
     if (rc != 0)
         return rc;
-    long long not_after = pair->not_after;
     rc = sg_snapshot_slot_set(&s->slot, pair);
     if (rc != 0)
         return sg_error_set(err, rc, "out of memory installing '%s'", s->cert_path);
@@ -318,24 +270,14 @@ int sg_tls_store_reload(struct sg_tls_store *s, bool force, bool *reloaded, stru
     return 0;
 }
 
-struct sg_snapshot *sg_tls_store_acquire(struct sg_tls_store *s)
-{
-    return sg_snapshot_acquire(&s->slot);
-}
-
 long long sg_tls_store_not_after(struct sg_tls_store *s)
 {
     return atomic_load(&s->not_after);
 }
 
-bool sg_tls_store_requires_client_cert(const struct sg_tls_store *s)
+const char *sg_tls_store_client_ca(const struct sg_tls_store *s)
 {
-    return s->client_ca != NULL;
-}
-
-SSL_CTX *sg_tls_pair_ctx(const struct sg_tls_pair *pair)
-{
-    return pair->ctx;
+    return s->client_ca;
 }
 
 void sg_tls_store_free(struct sg_tls_store *s)
@@ -344,8 +286,153 @@ void sg_tls_store_free(struct sg_tls_store *s)
         return;
     if (s->slot_ready)
         sg_snapshot_slot_release(&s->slot);
-    sk_X509_pop_free(s->client_ca, X509_free);
+    free(s->client_ca);
     free(s->cert_path);
     free(s->key_path);
     free(s);
+}
+
+/* ---- one connection's handshake ---------------------------------------- */
+
+static struct sg_tls_conn *conn_of(gnutls_session_t session)
+{
+    struct MHD_Connection *mc = gnutls_session_get_ptr(session);
+    const union MHD_ConnectionInfo *ci;
+    struct sg_conn *c;
+
+    if (mc == NULL)
+        return NULL;
+    ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    c = ci != NULL ? ci->socket_context : NULL;
+    return c != NULL ? &c->tls : NULL;
+}
+
+static void refuse(struct sg_tls_conn *t, const char *why)
+{
+    size_t n;
+
+    t->refused = true;
+    snprintf(t->why, sizeof(t->why), "%s", why);
+    n = strlen(t->why);
+    while (n > 0 && t->why[n - 1] == ' ')
+        t->why[--n] = '\0'; /* GnuTLS's status text ends in one */
+}
+
+/* Every handshake message, after it went out or came in. */
+static int on_handshake_message(gnutls_session_t session, unsigned htype, unsigned when,
+                                unsigned incoming, const gnutls_datum_t *msg)
+{
+    struct sg_tls_conn *t = conn_of(session);
+    struct sg_conn *c;
+
+    (void)when;
+    if (t == NULL)
+        return 0;
+    switch (htype) {
+    case GNUTLS_HANDSHAKE_CLIENT_HELLO:
+        t->hello = t->hello || incoming;
+        break;
+    case GNUTLS_HANDSHAKE_SERVER_HELLO:
+        t->answered = t->answered || !incoming;
+        break;
+    case GNUTLS_HANDSHAKE_CERTIFICATE_PKT:
+        /* The client's list, before it is parsed: an empty one (a TLS 1.3
+         * context byte and a length, or a TLS 1.2 length, all zero) is a
+         * client without a certificate, which GnuTLS then refuses. */
+        if (incoming && msg != NULL && msg->size <= 4) {
+            bool empty = true;
+            for (unsigned i = 0; i < msg->size; i++)
+                empty = empty && msg->data[i] == 0;
+            if (empty)
+                refuse(t, "the client sent no certificate");
+        }
+        break;
+    case GNUTLS_HANDSHAKE_FINISHED:
+        if (incoming && !t->finished) {
+            t->finished = true;
+            c = (struct sg_conn *)((char *)t - offsetof(struct sg_conn, tls));
+            sg_conn_handshaken(c);
+        }
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* The client's certificate against --client-ca (the credentials' trust
+ * list, which libmicrohttpd filled from MHD_OPTION_HTTPS_MEM_TRUST), for
+ * client authentication. Nonzero refuses the handshake. */
+static int on_client_certificate(gnutls_session_t session)
+{
+    struct sg_tls_conn *t = conn_of(session);
+    gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
+                                     (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT, 0};
+    gnutls_datum_t text = {NULL, 0};
+    unsigned status = 0;
+    int g;
+
+    g = gnutls_certificate_verify_peers(session, &purpose, 1, &status);
+    if (g >= 0 && status == 0)
+        return 0;
+    if (t != NULL) {
+        if (g < 0) {
+            refuse(t, gnutls_strerror(g));
+        } else if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text,
+                                                                0) >= 0) {
+            refuse(t, (const char *)text.data);
+        } else {
+            refuse(t, "the client certificate did not verify");
+        }
+    }
+    gnutls_free(text.data);
+    return -1;
+}
+
+void sg_tls_conn_start(struct sg_tls_store *store, gnutls_session_t session, struct sg_tls_conn *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->store = store;
+    gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_POST,
+                                       on_handshake_message);
+    if (store->client_ca != NULL) {
+        /* libmicrohttpd only asks for a client certificate; require one. */
+        gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
+        gnutls_session_set_verify_function(session, on_client_certificate);
+    }
+}
+
+void sg_tls_conn_release(struct sg_tls_conn *t)
+{
+    sg_snapshot_release(t->pair);
+    t->pair = NULL;
+}
+
+/* GnuTLS asks which certificate to present; the connection keeps the pair
+ * it got until it closes. */
+int sg_tls_certificate_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
+                                int nreqs, const gnutls_pk_algorithm_t *pk_algos,
+                                int pk_algos_length, gnutls_pcert_st **pcert,
+                                unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+    struct sg_tls_conn *t = conn_of(session);
+    const struct sg_tls_pair *pair;
+
+    (void)req_ca_dn;
+    (void)nreqs;
+    (void)pk_algos;
+    (void)pk_algos_length;
+    if (t == NULL)
+        return -1;
+    if (t->pair == NULL)
+        t->pair = sg_snapshot_acquire(&t->store->slot);
+    if (t->pair == NULL)
+        return -1;
+    pair = sg_snapshot_value(t->pair);
+    /* GnuTLS takes non-const pointers but never writes through them, nor
+     * frees them: the callback keeps ownership. */
+    *pcert = (gnutls_pcert_st *)(uintptr_t)pair->pcert;
+    *pcert_length = pair->n_pcert;
+    *pkey = pair->key;
+    return 0;
 }

@@ -1,10 +1,11 @@
 #!/bin/sh
 # bench/server/run.sh - HTTPS keep-alive throughput and latency of
 # `seccomp-guard serve` POST /validate (bench/data/pod-review.json: a
-# Deployment's 3.8 KB pod as the API server sends it) against nginx
-# serving a fixed response of the same size, over the same certificate
-# (ECDSA P-256) and TLS settings, measured in the same run. Not a test: run
-# it by hand on an otherwise idle machine.
+# Deployment's 3.8 KB pod as the API server sends it; libmicrohttpd and
+# GnuTLS) against nginx serving a fixed response of the same size (OpenSSL),
+# over the same certificate (ECDSA P-256) and equivalent TLS settings,
+# measured in the same run. Not a test: run it by hand, on an otherwise
+# idle machine if there is one; docs/performance.md has the figures.
 #
 #   bench/server/run.sh                 # build/seccomp-guard, 3 rounds of 10 s
 #   REVIEW=my-review.json POLICY=manifests/policies/restricted.yaml bench/server/run.sh
@@ -14,19 +15,23 @@
 # The server under test and nginx are pinned to CPU $SERVER_CPU, wrk to
 # $LOAD_CPU (taskset), so each side has one core of the two. Reported:
 # medians over the rounds of requests/s, p50 and p99 at 16 and 64
-# connections, the ratio to nginx, peak RSS (VmHWM) of each server, and CPU
+# connections, the ratio to nginx, peak RSS (VmHWM) of each server, CPU
 # per new TLS connection (wrk with Connection: close, server CPU time from
-# /proc divided by connections). Tools: wrk, nginx-light, taskset, openssl
-# (scripts/deps/server.txt).
+# /proc divided by connections), and the memory of IDLE kept-alive TLS
+# connections (each answered once, then left open). Tools: wrk, nginx-light,
+# taskset, openssl (scripts/deps/test/server.txt).
 set -eu
 cd "$(dirname "$0")/../.."
 BIN=${SG_BIN:-build/seccomp-guard}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-"16 64"}
+IDLE=${IDLE:-500}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
-SERVER_ARGS=${SERVER_ARGS:-}
+# All load comes from 127.0.0.1: the per-address limit (128 by default)
+# would refuse the IDLE connections.
+SERVER_ARGS=${SERVER_ARGS:-"--max-connections-per-address 4096 --max-connections 4096"}
 REVIEW=${REVIEW:-bench/data/pod-review.json}   # a Deployment's pod, as the API server sends it
 POLICY=${POLICY:-manifests/policies/default.yaml}
 PY=/usr/bin/python3
@@ -70,12 +75,11 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 EOF
 
-# nginx: one process, the same certificate, TLS 1.2/1.3, the same AEAD
-# ECDHE suites and groups in the same server-preferred order (SG_TLS12_CIPHERS,
-# SG_TLS13_SUITES and SG_TLS_GROUPS in server/tls.h; both use OpenSSL 3), read
-# buffers released while idle (nginx's default, and ours), no session
-# resumption (the server has none either), no
-# limit on requests per connection, access log on like our decision log.
+# nginx: one process, the same certificate, TLS 1.2/1.3, the AEAD ECDHE
+# suites and groups of SG_TLS_PRIORITIES (server/tls.h) in the same
+# server-preferred order, no session resumption (the server has none
+# either), no limit on requests per connection, access log on like our
+# decision log.
 ngx_port=$(free_port)
 mkdir -p "$dir/nginx"
 # nginx reads backslash escapes in the quoted string and expands $names.
@@ -186,6 +190,44 @@ newconn seccomp-guard "$sg_port" "$sg_pid" | tee -a "$dir/results"
 ngx_rss=$(awk '/VmHWM/ {print $2}' "/proc/$ngx_pid/status")
 sg_rss=$(awk '/VmHWM/ {print $2}' "/proc/$sg_pid/status")
 echo "peak RSS (VmHWM): nginx ${ngx_rss} KiB, seccomp-guard ${sg_rss} KiB"
+
+# IDLE kept-alive TLS connections, each answered once: each server's RSS
+# with them open, against before. The client holds them until told.
+cat >"$dir/idle.py" <<'EOF'
+import socket, ssl, sys, time
+port, n, review = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+body = open(review, "rb").read()
+req = (b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+conns = []
+for _ in range(n):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+    s.sendall(req)
+    s.recv(65536)
+    conns.append(s)
+time.sleep(1)
+print("ready", flush=True)
+sys.stdin.readline()
+EOF
+idle_rss() {
+    name=$1 port=$2 pid=$3
+    before=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+    rm -f "$dir/idle.fifo" "$dir/idle.out"
+    mkfifo "$dir/idle.fifo"
+    $PY "$dir/idle.py" "$port" "$IDLE" "$dir/review.json" <"$dir/idle.fifo" >"$dir/idle.out" &
+    ipid=$!
+    exec 9>"$dir/idle.fifo"
+    while ! grep -q ready "$dir/idle.out" 2>/dev/null && kill -0 $ipid 2>/dev/null; do sleep 0.2; done
+    after=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+    echo >&9
+    exec 9>&-
+    wait $ipid || true
+    echo "$name: $IDLE idle kept-alive TLS connections: RSS ${after} KiB (${before} KiB before)"
+}
+idle_rss nginx "$ngx_port" "$ngx_pid"
+idle_rss seccomp-guard "$sg_port" "$sg_pid"
 
 $PY - "$dir/results" <<'EOF'
 import statistics, sys

@@ -2,8 +2,10 @@
 """Builds manifests/ and each overlay with `kubectl kustomize` and checks
 what the deployment promises: the webhooks fail closed and cannot lock the
 cluster out, they see every pod and pod template, the server runs with
-least privilege and enough replicas, and the policy ConfigMap is
-manifests/policies/default.yaml byte for byte.
+least privilege and enough replicas, the policy ConfigMap is
+manifests/policies/default.yaml byte for byte, and the NetworkPolicy
+(components/network-policy, built into manifests/, optional in the
+overlays) lets only listed addresses reach the pods' port and nothing out.
 
     check_manifests.py --repo DIR --kubectl PATH --binary PATH
     check_manifests.py --self-test ...   breaks each property in turn and
@@ -298,6 +300,44 @@ def check_deployment(c, objs, project_version):
         c.expect(dig(pdb, "metadata", "namespace") == NS, f"PodDisruptionBudget is in namespace {NS}")
 
 
+def check_network_policy(c, objs, required):
+    nps = [o for o in objs if o.get("kind") == "NetworkPolicy"]
+    if not nps and not required:
+        return
+    np = find(objs, "NetworkPolicy", NAME)
+    if not c.expect(np is not None and len(nps) == 1, f"one NetworkPolicy named {NAME}"):
+        return
+    spec = np.get("spec") or {}
+    d = find(objs, "Deployment", NAME)
+    labels = dig(d, "spec", "template", "metadata", "labels") or {}
+    c.expect(selects(spec.get("podSelector"), labels), "NetworkPolicy selects the webhook pods")
+    c.expect({"Ingress", "Egress"} <= set(spec.get("policyTypes") or []),
+             "NetworkPolicy governs both Ingress and Egress")
+    c.expect(spec.get("egress") in ([], None) and "Egress" in (spec.get("policyTypes") or []),
+             "NetworkPolicy allows no egress (the server calls nothing)")
+    rules = spec.get("ingress") or []
+    c.expect(len(rules) >= 1, "NetworkPolicy has an ingress rule (the API server)")
+    for i, r in enumerate(rules):
+        ports = r.get("ports") or []
+        c.expect(bool(ports) and all(p.get("port") in (8443, "https") and
+                                     p.get("protocol", "TCP") == "TCP" for p in ports),
+                 f"NetworkPolicy ingress[{i}] opens TCP 8443 only, not {ports}")
+        peers = r.get("from")
+        c.expect(bool(peers), f"NetworkPolicy ingress[{i}] names its sources (no `from`: everyone)")
+        for peer in peers or []:
+            block = peer.get("ipBlock") or {}
+            c.expect(set(peer) == {"ipBlock"},
+                     f"NetworkPolicy ingress[{i}]: sources are addresses, not pods ({sorted(peer)})")
+            c.expect(bool(block.get("cidr")) and not str(block.get("cidr")).endswith("/0"),
+                     f"NetworkPolicy ingress[{i}]: {block.get('cidr')} is not everyone")
+
+
+def check_top(c, objs, policy_bytes, project_version):
+    """manifests/ itself: the overlays' checks, and the NetworkPolicy."""
+    check_common(c, objs, policy_bytes, project_version)
+    check_network_policy(c, objs, required=True)
+
+
 def check_common(c, objs, policy_bytes, project_version):
     c.expect(find(objs, "Namespace", NS) is not None, f"Namespace {NS} is part of the manifests")
     for o in objs:
@@ -315,6 +355,7 @@ def check_common(c, objs, policy_bytes, project_version):
                  f"ConfigMap {POLICY_CM} holds only policy.yaml")
     check_webhooks(c, objs)
     check_deployment(c, objs, project_version)
+    check_network_policy(c, objs, required=False)
 
 
 def check_certs_overlay(c, objs, policy_bytes, project_version, ca, crt):
@@ -399,7 +440,7 @@ def build_all(args):
     shutil.copytree(manifests, copy_root, ignore=shutil.ignore_patterns("tls", "ca-bundle-patch.yaml"))
     builds = []
     try:
-        builds.append(("manifests", check_common, kustomize(args.kubectl, manifests), ()))
+        builds.append(("manifests", check_top, kustomize(args.kubectl, manifests), ()))
         builds.append(("overlays/cert-manager", check_cert_manager_overlay,
                        kustomize(args.kubectl, os.path.join(manifests, "overlays", "cert-manager")), ()))
         certs_overlay = os.path.join(copy_root, "overlays", "certs")
@@ -443,6 +484,10 @@ def _pod(objs):
 
 def _ctr(objs):
     return _pod(objs)["containers"][0]
+
+
+def _np(objs):
+    return find(objs, "NetworkPolicy", NAME)["spec"]
 
 
 def _drop_rule_resource(hook, resource):
@@ -513,6 +558,14 @@ BREAKAGES = [
     ("no Namespace", lambda o: _remove(o, "Namespace", NS)),
     ("image tag not the version", lambda o: _ctr(o).update(image="seccomp-guard:latest")),
     ("Service to the wrong port", lambda o: find(o, "Service", NAME)["spec"]["ports"][0].update(targetPort=80)),
+    ("no NetworkPolicy", lambda o: _remove(o, "NetworkPolicy", NAME)),
+    ("NetworkPolicy lets every pod in", lambda o: _np(o)["ingress"][0]["from"].append({"namespaceSelector": {}})),
+    ("NetworkPolicy open to everyone", lambda o: _np(o)["ingress"][0]["from"][0]["ipBlock"].update(cidr="0.0.0.0/0")),
+    ("NetworkPolicy without sources", lambda o: _np(o)["ingress"][0].pop("from")),
+    ("NetworkPolicy opens another port", lambda o: _np(o)["ingress"][0]["ports"][0].update(port=9090)),
+    ("NetworkPolicy allows egress", lambda o: _np(o).update(egress=[{}])),
+    ("NetworkPolicy leaves egress alone", lambda o: _np(o).update(policyTypes=["Ingress"])),
+    ("NetworkPolicy selects other pods", lambda o: _np(o)["podSelector"].update(matchLabels={"app": "x"})),
 ]
 
 OVERLAY_BREAKAGES = {

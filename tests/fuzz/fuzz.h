@@ -4,8 +4,8 @@
  *
  * One target per untrusted parser: fuzz_review.c (AdmissionReview bodies),
  * fuzz_policy.c (policy files), fuzz_manifest.c (manifests for `check`),
- * fuzz_http.c (HTTP/1.1 request heads and chunked bodies), fuzz_profile.c
- * (seccomp profiles). */
+ * fuzz_profile.c (seccomp profiles). HTTP itself is libmicrohttpd's to
+ * parse (docs/security.md). */
 #ifndef SG_FUZZ_H
 #define SG_FUZZ_H
 

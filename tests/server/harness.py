@@ -69,6 +69,40 @@ def make_certs(out_dir, key_type="ecdsa", ca=None):
     return out_dir
 
 
+def make_cert_valid(out_dir, ca, not_before, not_after):
+    """A serving certificate for localhost / 127.0.0.1 valid from
+    `not_before` to `not_after` (unix seconds), signed by ca=(crt, key).
+    Returns (cert path, key path)."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+    ca_cert = x509.load_pem_x509_certificate(read(ca[0]))
+    ca_key = serialization.load_pem_private_key(read(ca[1]), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    when = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(when(not_before)).not_valid_after(when(not_after))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    os.makedirs(out_dir, exist_ok=True)
+    crt, kp = os.path.join(out_dir, "tls.crt"), os.path.join(out_dir, "tls.key")
+    with open(crt, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(kp, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return crt, kp
+
+
 class SecretVolume:
     """A directory laid out as the kubelet lays out a Secret or ConfigMap
     volume: DIR/..data -> ..<version>/, DIR/<name> -> ..data/<name>, and an

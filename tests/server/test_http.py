@@ -235,18 +235,28 @@ def test_garbage_does_not_stop_it():
     check(code == 200, "server stopped answering after garbage")
 
 
+def busy_connection(srv):
+    """A TLS connection in the middle of a request (its head half sent, at
+    once: no Nagle delay after the handshake's last record)."""
+    raw = socket.create_connection(("127.0.0.1", srv.port), timeout=5 * SLOW)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    tls = srv.context().wrap_socket(raw, server_hostname="localhost")
+    tls.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\n")
+    return tls
+
+
 def test_body_memory_and_connection_limits():
+    # The busy connections are not to time out while the third waits.
     lim = env.server(["--body-memory-bytes", "10000", "--max-connections", "2",
-                      "--threads", "1"]).start()
+                      "--request-timeout", "60", "--threads", "1"]).start()
     code, body, _ = lim.post("/validate", "x" * 20000)
     check(code == 503 and b"busy" in body, "over the body budget: %d %r" % (code, body))
     code, _, _ = lim.post("/validate", "x" * 5000)
     check(code == 400, "under the body budget: %d" % code)
-    # Two connections fill it; a third waits unserved until one goes.
-    held = [lim.connect() for _ in range(2)]
-    for c in held:
-        c.request("GET", "/healthz")
-        c.getresponse().read()
+    # Two connections in a request fill it; a third waits unserved until
+    # one goes.
+    held = [busy_connection(lim) for _ in range(2)]
+    time.sleep(0.5 * SLOW)  # the server has read their heads: they are busy, not handshaking
     extra = lim.connect(timeout=1.5)
     try:
         extra.request("GET", "/healthz")
@@ -258,6 +268,19 @@ def test_body_memory_and_connection_limits():
     held.pop().close()
     code, _, _ = lim.curl(lim.url("/healthz"))
     check(code == 200, "not serving once a slot was free: %d" % code)
+    # An idle connection gives way to a newcomer: the slots are one busy
+    # and one idle; the newcomer is served and the idle one closed.
+    idle = lim.connect()
+    idle.request("GET", "/healthz")
+    idle.getresponse().read()
+    code, _, _ = lim.curl(lim.url("/healthz"))
+    check(code == 200, "a newcomer waited for an idle connection: %d" % code)
+    idle.sock.settimeout(5 * SLOW)
+    try:
+        check(idle.sock.recv(1) == b"", "the idle connection is still open")
+    except (ssl.SSLError, OSError):
+        pass  # closed: EOF, reset or a TLS alert
+    wait_for(lambda: lim.events("connection-limit"), 5, "the log line about the idle one closed")
     held[0].close()
     check(lim.stop() == 0, "exit status")
 
@@ -271,9 +294,9 @@ def thread_cpu_ticks(pid):
     return ticks
 
 
-def test_connections_are_spread_over_the_event_loops():
+def test_connections_are_spread_over_the_threads():
     # The API server keeps a few connections open for hours: they must not
-    # all land on one event loop (one CPU) because that loop happened to be
+    # all land on one thread (one CPU) because that thread happened to be
     # the one the kernel woke first.
     spread = env.server(["--threads", "4"]).start()
     conns = []
@@ -299,15 +322,15 @@ def test_connections_are_spread_over_the_event_loops():
     after = thread_cpu_ticks(spread.proc.pid)
     used = sorted((after[t] - before.get(t, 0) for t in after), reverse=True)
     working = [u for u in used if u * 5 >= used[0]]  # at least a fifth of the busiest
-    check(len(working) >= 3, "CPU ticks per thread %s: the connections share few loops" % used)
+    check(len(working) >= 3, "CPU ticks per thread %s: the connections share few threads" % used)
     for c in conns:
         c.close()
     check(spread.stop() == 0, "exit status")
 
 
 def connections_per_loop(pid):
-    """Client sockets in each epoll set of the process (each loop has one;
-    the listening socket is in all of them, so it is not counted)."""
+    """Client sockets in each epoll set of the process (each of
+    libmicrohttpd's threads has one; a socket in several is not counted)."""
     fds = {}
     for fd in os.listdir("/proc/%d/fd" % pid):
         try:
@@ -324,11 +347,14 @@ def connections_per_loop(pid):
                   for s in sets)
 
 
-def test_a_burst_of_connections_is_spread_over_the_loops():
+def test_a_burst_of_connections_is_spread_over_the_threads():
     # 64 connections waiting in the listen queue at once (a pause, or the
-    # API server reconnecting after a restart): the loop that wakes must
-    # not keep most of them.
-    burst = env.server(["--threads", "4"]).start()
+    # API server reconnecting after a restart): the thread that wakes first
+    # must not keep most of them. The client handshakes one connection
+    # after another, so the last ones wait long after their accept: a
+    # handshake deadline to match.
+    burst = env.server(["--threads", "4", "--handshake-timeout", "60",
+                        "--request-timeout", "60"]).start()
     burst.kill(signal.SIGSTOP)
     raws = [socket.create_connection(("127.0.0.1", burst.port), timeout=20) for _ in range(64)]
     burst.kill(signal.SIGCONT)
@@ -339,7 +365,7 @@ def test_a_burst_of_connections_is_spread_over_the_loops():
         tls.recv(1000)
         conns.append(tls)
     per_loop = connections_per_loop(burst.proc.pid)
-    check(len(per_loop) == 4 and per_loop[0] >= 12, "connections per loop: %s" % per_loop)
+    check(len(per_loop) == 4 and per_loop[0] >= 12, "connections per thread: %s" % per_loop)
     for c in conns:
         c.close()
     check(burst.stop() == 0, "exit status")

@@ -3,8 +3,9 @@ keep sending reviews (over kept-alive connections and over new ones), the
 certificate and the policy are replaced the way the kubelet replaces a
 Secret or ConfigMap volume (a new ..data symlink renamed over the old);
 no request fails, the new certificate is what new handshakes get, old
-connections stay open, and a broken certificate or policy is refused
-(log line and metric) while the last good one stays in force."""
+connections stay open, and a broken certificate (a key that does not
+match, an expired one) or policy is refused (log line and metric) while
+the last good one stays in force."""
 import signal
 import threading
 
@@ -154,6 +155,28 @@ def test_mismatched_key_refused_old_pair_kept():
     conn.connect()
     check(conn.sock.getpeercert(binary_form=True) == current, "the last good pair was not kept")
     conn.close()
+    code, _, _ = srv.curl(srv.url("/readyz"))
+    check(code == 200, "not ready after a refused rotation")
+
+
+def served_cert():
+    conn = srv.connect()
+    conn.connect()
+    der = conn.sock.getpeercert(binary_form=True)
+    conn.close()
+    return der
+
+
+def test_expired_certificate_refused_old_pair_kept():
+    current = served_cert()
+    n = len(srv.events("certificate-reload"))
+    now = int(time.time())
+    old = make_cert_valid(os.path.join(env.dir, "expired"), env.ca_pair, now - 86400, now - 60)
+    env.secret.update({"tls.crt": read(old[0]), "tls.key": read(old[1])})
+    ev = wait_event("certificate-reload", n + 1)[-1]
+    check(ev["level"] == "error" and "expired at" in ev["msg"] and "stays" in ev["msg"],
+          "refusal event: %r" % ev)
+    check(served_cert() == current, "the last good pair was not kept")
     code, _, _ = srv.curl(srv.url("/readyz"))
     check(code == 200, "not ready after a refused rotation")
 

@@ -13,8 +13,11 @@ REQUEST_TIMEOUT = 3
 N_EACH = 80  # slow connections of each of the three kinds
 
 env = Env()
+# All from 127.0.0.1: the per-address limit is raised so that every slow
+# client gets in (test_hostile.py tests that limit).
 srv = env.server(["--request-timeout", str(REQUEST_TIMEOUT), "--idle-timeout", "60",
-                  "--max-connections", "1000", "--threads", "2"]).start()
+                  "--max-connections", "1000", "--max-connections-per-address", "1000",
+                  "--threads", "2"]).start()
 GOOD = json.dumps(realistic_pod()).encode()
 HEAD = (b"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         b"Content-Length: %d\r\n\r\n" % len(GOOD))

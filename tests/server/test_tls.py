@@ -1,7 +1,9 @@
 """server_tls: TLS as the API server meets it - 1.2 and 1.3 only (1.1 and
 weak ciphers refused by the server, not by the client), ECDSA and RSA
-keys, start-up refusals that name the file, and --client-ca requiring a
-certificate the CA signed."""
+keys, start-up refusals that name the file (an expired or not yet valid
+certificate among them), /readyz once the served certificate expires, and
+--client-ca requiring a certificate the CA signed, refusals logged with
+GnuTLS's reason."""
 import signal
 import subprocess
 
@@ -92,6 +94,39 @@ def test_startup_refusals_name_the_file():
         check(flag in r.stdout, "--help lacks " + flag)
 
 
+def test_expired_or_not_yet_valid_certificate_refused_at_start():
+    now = int(time.time())
+    expired = make_cert_valid(os.path.join(env.dir, "expired"), env.ca_pair, now - 86400,
+                              now - 60)
+    rc, err = env.server(cert=expired[0], key=expired[1]).start(expect_fail=True)
+    check(rc == 1 and "expired at" in err and expired[0] in err,
+          "expired certificate: %d %s" % (rc, err))
+    early = make_cert_valid(os.path.join(env.dir, "early"), env.ca_pair, now + 86400,
+                            now + 2 * 86400)
+    rc, err = env.server(cert=early[0], key=early[1]).start(expect_fail=True)
+    check(rc == 1 and "not valid before" in err and early[0] in err,
+          "not yet valid certificate: %d %s" % (rc, err))
+
+
+def test_not_ready_once_the_served_certificate_expires():
+    now = int(time.time())
+    valid = int(3 + SLOW / 2)  # long enough for the server to start and answer once
+    short = make_cert_valid(os.path.join(env.dir, "short"), env.ca_pair, now - 60, now + valid)
+    srv2 = env.server(cert=short[0], key=short[1]).start()
+    code, body, _ = srv2.curl(srv2.url("/readyz"))
+    check((code, body) == (200, b"ready\n"), "ready while valid: %d %r" % (code, body))
+    time.sleep(max(0, now + valid + 1.5 - time.time()))
+    # The client cannot verify an expired certificate: -k, this once.
+    code, body, _ = srv2.curl("-k", srv2.url("/readyz"))
+    check(code == 503 and b"expired" in body, "readyz once expired: %d %r" % (code, body))
+    code, body, _ = srv2.curl("-k", srv2.url("/healthz"))
+    check(code == 200, "healthz once expired: %d" % code)
+    wait_for(lambda: any(e.get("event") == "certificate" and e.get("level") == "error" and
+                         "expired at" in e.get("msg", "") for e in srv2.events()), 5,
+             "the log line saying the certificate expired")
+    check(srv2.stop() == 0, "exit status")
+
+
 def make_client_ca(d, name):
     """A CA and a client certificate (clientAuth) it signed, with openssl."""
     os.makedirs(d)
@@ -167,6 +202,10 @@ def test_client_certificate_required_with_client_ca():
     rc, err = env.server(args=["--client-ca", env.secret.path("tls.key")]).start(
         expect_fail=True)
     check(rc == 1 and "--client-ca" in err, "a key as client CA: %d %s" % (rc, err))
+
+
+def test_sigterm_exits_zero():
+    check(srv.stop() == 0, "exit status after SIGTERM")
 
 
 if __name__ == "__main__":
