@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "review.h"
 #include "server.h"
 #include "signals.h"
 
@@ -38,7 +39,9 @@ static const struct opt opts[] = {
      "address to listen on; :PORT is every IPv4 address, [::]:PORT IPv6"},
     {"--client-ca", "FILE", OPT_PATH, CFG(client_ca_path), 0, 0,
      "PEM CA bundle; when given, clients must present a certificate it signed"},
-    {"--max-body-bytes", "N", OPT_SIZE, CFG(max_body_bytes), 1, 64ull << 20,
+    /* The engine reads at most SG_REVIEW_MAX_BYTES: a larger limit would
+     * only turn a 413 into a 400. */
+    {"--max-body-bytes", "N", OPT_SIZE, CFG(max_body_bytes), 1, SG_REVIEW_MAX_BYTES,
      "largest request body; bigger gets 413 (from the Content-Length, before any of it is read)"},
     {"--body-memory-bytes", "N", OPT_SIZE, CFG(body_memory_bytes), 1, 1ull << 34,
      "memory for all request bodies being received at once, taken as their bytes arrive; one "

@@ -18,7 +18,7 @@
 #ifndef SG_FILTER_H
 #define SG_FILTER_H
 
-#include "scmp.h"
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 

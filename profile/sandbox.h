@@ -9,7 +9,7 @@
 #ifndef SG_SANDBOX_H
 #define SG_SANDBOX_H
 
-#include "scmp.h"
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <seccomp.h>
+
 #include "capability.h"
-#include "scmp.h"
 #include "syscalls.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -4,7 +4,7 @@
  * node is read, not refused as a typo. */
 #include "vocab.h"
 
-#include "scmp.h"
+#include <seccomp.h>
 #include <stddef.h>
 #include <string.h>
 

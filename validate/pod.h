@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "report.h"
-#include "seccomp.h"
+#include "seccomp_api.h"
 
 #define SG_MAX_CONTAINERS 1024 /* per object, over all three lists */
 

@@ -18,7 +18,7 @@
 #include "capability.h"
 #include "policy_model.h"
 #include "policy_yaml.h"
-#include "seccomp.h"
+#include "seccomp_api.h"
 
 /* Named bounds on what a policy may hold. */
 #define POLICY_MAX_OVERRIDES 256

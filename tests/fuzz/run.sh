@@ -24,9 +24,12 @@ scratch=$(mktemp -d /tmp/sg-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p build-fuzz/crashes
 status=0
-for bin in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -x "$bin" ] || continue
-    target=${bin##*/fuzz_}
+# Every target has a corpus folder; a binary left from a target that is
+# gone (an older build-fuzz/) is not run.
+for corpus in tests/fuzz/corpus/*/; do
+    target=$(basename "$corpus")
+    bin=build-fuzz/tests/fuzz/fuzz_$target
+    [ -x "$bin" ] || { echo "fuzz: FAIL: no $bin for corpus/$target" >&2; status=1; continue; }
     # The targets cut their input where fuzzing them is useful (README.md);
     # -max_len says the same to libFuzzer so it does not waste runs.
     case $target in

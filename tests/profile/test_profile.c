@@ -12,9 +12,10 @@
 
 #include <cmocka.h>
 
+#include <seccomp.h>
+
 #include "capability.h"
 #include "profile.h"
-#include "scmp.h"
 
 static struct sg_seccomp_profile *parse_ok(const char *json, struct sg_findings *f)
 {

@@ -55,7 +55,7 @@ static void test_event_and_rejection_lines_parse(void **state)
     close(p[1]);
 }
 
-static void test_long_message_spills_to_the_heap(void **state)
+static void test_long_message_is_written_whole(void **state)
 {
     struct sg_log log;
     char big[3000];
@@ -75,65 +75,11 @@ static void test_long_message_spills_to_the_heap(void **state)
     close(p[1]);
 }
 
-/* Batched decision lines: nothing is written before the flush (or before a
- * line that would overflow the batch), every line arrives whole and in
- * order, no write is longer than PIPE_BUF, and an event line never waits. */
-static void test_batched_lines_arrive_whole_in_order(void **state)
-{
-    struct sg_log log;
-    char why[600], buf[PIPE_BUF * 4];
-    int p[2], q[2], n_lines = 0;
-    ssize_t n;
-
-    (void)state;
-    memset(why, 'w', sizeof(why) - 1);
-    why[sizeof(why) - 1] = '\0';
-    /* Packets keep write(2) boundaries: each read below is one write. */
-    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, p), 0);
-    assert_int_equal(pipe(q), 0);
-    assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
-    assert_int_equal(sg_log_init(&log, p[1], q[1]), 0);
-    sg_log_batch(true);
-    sg_log_rejected(&log, "validate", 400, why);
-    assert_int_equal(read(p[0], buf, sizeof(buf)), -1); /* gathered, not written */
-    sg_log_event(&log, "info", "reload", "not batched");
-    assert_int_equal(read(p[0], buf, sizeof(buf)), -1);
-    cJSON *o = one_line(q[0]);
-    assert_string_equal(cJSON_GetObjectItem(o, "msg")->valuestring, "not batched");
-    cJSON_Delete(o);
-    for (int i = 1; i < 20; i++)
-        sg_log_rejected(&log, "validate", 400 + (unsigned)i, why);
-    sg_log_flush(&log);
-    sg_log_batch(false);
-    /* Each write holds whole lines only, and at most PIPE_BUF bytes. */
-    while ((n = read(p[0], buf, sizeof(buf))) > 0) {
-        assert_true((size_t)n <= PIPE_BUF);
-        assert_int_equal(buf[n - 1], '\n');
-        for (char *line = buf, *end; line < buf + n; line = end + 1) {
-            end = memchr(line, '\n', (size_t)(buf + n - line));
-            assert_non_null(end);
-            *end = '\0';
-            o = cJSON_Parse(line);
-            assert_non_null(o);
-            assert_int_equal(cJSON_GetObjectItem(o, "status")->valueint, 400 + n_lines);
-            cJSON_Delete(o);
-            n_lines++;
-        }
-    }
-    assert_int_equal(n_lines, 20);
-    sg_log_release(&log);
-    close(p[0]);
-    close(p[1]);
-    close(q[0]);
-    close(q[1]);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event_and_rejection_lines_parse),
-        cmocka_unit_test(test_long_message_spills_to_the_heap),
-        cmocka_unit_test(test_batched_lines_arrive_whole_in_order),
+        cmocka_unit_test(test_long_message_is_written_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,12 @@ def test_startup_refusals_name_the_file():
     check(rc == 1 and "nonsense" in err, "bad --listen: %d %s" % (rc, err))
     r = subprocess.run([BINARY, "serve", "--threads", "x"], capture_output=True, text=True)
     check(r.returncode == 2 and "--threads" in r.stderr, "bad flag: %s" % r.stderr)
+    # One limit, stated once: the engine reads at most 4 MiB, so the
+    # option refuses more rather than let a body through to a 400.
+    r = subprocess.run([BINARY, "serve", "--max-body-bytes", str(4 * 1024 * 1024 + 1)],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and "--max-body-bytes" in r.stderr and "4194304" in r.stderr,
+          "--max-body-bytes over the engine's limit: %d %s" % (r.returncode, r.stderr))
     r = subprocess.run([BINARY, "serve", "--help"], capture_output=True, text=True)
     for flag in ("--listen", "--client-ca", "--max-body-bytes", "--max-connections",
                  "--connection-memory-bytes", "--idle-timeout", "--request-timeout",

@@ -1,8 +1,8 @@
-/* seccomp.h - the seccomp vocabulary of the pod API: profile types, the
+/* seccomp_api.h - the seccomp vocabulary of the pod API: profile types, the
  * legacy annotation values, and the rule Kubernetes puts on a Localhost
  * profile's path. Closed lists, compared exactly as the API server does. */
-#ifndef SG_SECCOMP_H
-#define SG_SECCOMP_H
+#ifndef SG_SECCOMP_API_H
+#define SG_SECCOMP_API_H
 
 #include <stdbool.h>
 #include <stddef.h>

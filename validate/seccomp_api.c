@@ -1,5 +1,5 @@
-/* seccomp.c - see seccomp.h. */
-#include "seccomp.h"
+/* seccomp_api.c - see seccomp_api.h. */
+#include "seccomp_api.h"
 
 #include <string.h>
 

@@ -1,0 +1,221 @@
+/* test_policyfile.c - the policy in force as a reload leaves it: a changed
+ * file is read and swapped in, an unchanged one is not read again, a bad
+ * one is refused with file:line and the last good policy keeps serving
+ * (also to a reader that took it before), and a ConfigMap's `..data`
+ * symlink swap is seen. */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "policyfile.h"
+
+#define RESTRICTED "rules:\n  privileged: deny\nbase: restricted\n"
+#define BASELINE   "base: baseline\n"
+/* A restricted policy cut short: the base, last in a policy, is lost. */
+#define CUT "rules:\n  privileged: deny\n"
+
+struct dir {
+    char path[PATH_MAX];
+};
+
+static void path_in(const struct dir *d, const char *name, char *out)
+{
+    snprintf(out, PATH_MAX, "%s/%s", d->path, name);
+}
+
+/* Writes `text` to a new file and renames it over `path`: a new inode, as
+ * an editor or kubectl cp leaves it. */
+static void replace(const char *path, const char *text)
+{
+    char tmp[PATH_MAX + 8];
+    FILE *f;
+
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    f = fopen(tmp, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(rename(tmp, path), 0);
+}
+
+/* The base a policy in force names, from its dump ("base: X" is last). */
+static bool serves_base(struct sg_policyfile *pf, const char *base)
+{
+    struct sg_snapshot *snap = sg_policyfile_acquire(pf);
+    char *dump, want[64];
+    bool ok;
+
+    assert_non_null(snap);
+    dump = sg_policy_dump(sg_snapshot_value(snap));
+    assert_non_null(dump);
+    snprintf(want, sizeof(want), "base: %s\n", base);
+    ok = strstr(dump, want) != NULL;
+    free(dump);
+    sg_snapshot_release(snap);
+    return ok;
+}
+
+static int setup(void **state)
+{
+    struct dir *d = calloc(1, sizeof(*d));
+
+    if (d == NULL)
+        return -1;
+    snprintf(d->path, sizeof(d->path), "/tmp/sg-test-policyfile.XXXXXX");
+    if (mkdtemp(d->path) == NULL)
+        return -1;
+    *state = d;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct dir *d = *state;
+    char cmd[PATH_MAX + 16];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
+    if (system(cmd) != 0)
+        return -1;
+    free(d);
+    return 0;
+}
+
+static void test_reload_only_what_changed(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = NULL;
+    struct sg_error err;
+    char p[PATH_MAX];
+    bool reloaded = true;
+
+    path_in(d, "policy.yaml", p);
+    replace(p, RESTRICTED);
+    assert_int_equal(sg_policyfile_new(p, &pf, &err), 0);
+    assert_true(serves_base(pf, "restricted"));
+    assert_string_equal(sg_policyfile_path(pf), p);
+
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_false(reloaded); /* unchanged: not read again */
+
+    replace(p, BASELINE);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_true(serves_base(pf, "baseline"));
+
+    assert_int_equal(sg_policyfile_reload(pf, true, &reloaded, &err), 0);
+    assert_true(reloaded); /* SIGHUP: read again even when unchanged */
+    sg_policyfile_free(pf);
+}
+
+static void test_bad_policy_keeps_the_last_good_one(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = NULL;
+    struct sg_snapshot *before;
+    struct sg_error err;
+    char p[PATH_MAX], *dump;
+    bool reloaded = true;
+
+    path_in(d, "policy.yaml", p);
+    replace(p, RESTRICTED);
+    assert_int_equal(sg_policyfile_new(p, &pf, &err), 0);
+    before = sg_policyfile_acquire(pf);
+
+    replace(p, CUT);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), SG_ERR_INVALID);
+    assert_false(reloaded);
+    assert_non_null(strstr(err.msg, p)); /* file:line:column */
+    assert_non_null(strstr(err.msg, "base"));
+    assert_true(serves_base(pf, "restricted"));
+    /* The same bad file is not refused again on every tick. */
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_false(reloaded);
+
+    assert_int_equal(unlink(p), 0); /* gone, as in the middle of a swap */
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), SG_ERR_IO);
+    assert_true(serves_base(pf, "restricted"));
+
+    replace(p, BASELINE);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_true(serves_base(pf, "baseline"));
+    /* A reader that took the old policy still holds it whole. */
+    dump = sg_policy_dump(sg_snapshot_value(before));
+    assert_non_null(strstr(dump, "base: restricted\n"));
+    free(dump);
+    sg_snapshot_release(before);
+    sg_policyfile_free(pf);
+}
+
+/* The kubelet updates a ConfigMap volume by writing a new folder and
+ * renaming `..data` over the old link; policy.yaml -> ..data/policy.yaml. */
+static void test_configmap_swap_is_seen(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = NULL;
+    struct sg_error err;
+    char v1[PATH_MAX], v2[PATH_MAX], data[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX], f[PATH_MAX + 16];
+    bool reloaded = false;
+
+    path_in(d, "..v1", v1);
+    path_in(d, "..v2", v2);
+    path_in(d, "..data", data);
+    path_in(d, "..data_tmp", tmp);
+    path_in(d, "policy.yaml", p);
+    assert_int_equal(mkdir(v1, 0755), 0);
+    assert_int_equal(mkdir(v2, 0755), 0);
+    snprintf(f, sizeof(f), "%s/policy.yaml", v1);
+    replace(f, RESTRICTED);
+    snprintf(f, sizeof(f), "%s/policy.yaml", v2);
+    replace(f, BASELINE);
+    assert_int_equal(symlink("..v1", data), 0);
+    assert_int_equal(symlink("..data/policy.yaml", p), 0);
+    assert_int_equal(sg_policyfile_new(p, &pf, &err), 0);
+    assert_true(serves_base(pf, "restricted"));
+
+    assert_int_equal(symlink("..v2", tmp), 0);
+    assert_int_equal(rename(tmp, data), 0);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_true(serves_base(pf, "baseline"));
+    sg_policyfile_free(pf);
+}
+
+static void test_no_server_without_a_good_policy(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = (struct sg_policyfile *)&pf;
+    struct sg_error err;
+    char p[PATH_MAX];
+
+    path_in(d, "missing.yaml", p);
+    assert_int_equal(sg_policyfile_new(p, &pf, &err), SG_ERR_IO);
+    assert_null(pf);
+    assert_non_null(strstr(err.msg, p));
+    path_in(d, "empty.yaml", p);
+    replace(p, "");
+    assert_int_equal(sg_policyfile_new(p, &pf, &err), SG_ERR_INVALID);
+    assert_null(pf);
+    assert_non_null(strstr(err.msg, "empty"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reload_only_what_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_policy_keeps_the_last_good_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_configmap_swap_is_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_server_without_a_good_policy, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
