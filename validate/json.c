@@ -296,7 +296,7 @@ static void scan_value(struct scan *s, const char *text, size_t len)
 {
     const unsigned char *const start = (const unsigned char *)text, *const end = start + len;
     const unsigned char *p = start;
-    size_t depth = 0, tokens = 0;
+    size_t depth = 0, tokens = 0, nodes = 0;
     const char *why;
 
     for (;;) {
@@ -313,6 +313,8 @@ static void scan_value(struct scan *s, const char *text, size_t len)
             p++;
             continue;
         case '"':
+            if (++nodes > SG_JSON_MAX_NODES)
+                goto too_many;
             if (tokens == s->stop)
                 goto stop;
             p = string_end(s, start, p, end, tokens++);
@@ -324,6 +326,8 @@ static void scan_value(struct scan *s, const char *text, size_t len)
             break;
         case '{':
         case '[':
+            if (++nodes > SG_JSON_MAX_NODES)
+                goto too_many;
             if (depth == SG_JSON_MAX_DEPTH) {
                 fail(s, start, p, SG_ERR_LIMIT, "nested too deep");
                 goto out;
@@ -349,6 +353,8 @@ static void scan_value(struct scan *s, const char *text, size_t len)
         case 't':
         case 'f':
         case 'n':
+            if (++nodes > SG_JSON_MAX_NODES)
+                goto too_many;
             do
                 p++;
             while (p < end && *p >= 'a' && *p <= 'z');
@@ -358,6 +364,8 @@ static void scan_value(struct scan *s, const char *text, size_t len)
                 why = *p < ' ' ? "a control character outside a string" : "not a JSON value";
                 goto invalid;
             }
+            if (++nodes > SG_JSON_MAX_NODES)
+                goto too_many;
             if (tokens == s->stop)
                 goto stop;
             tokens++;
@@ -371,6 +379,9 @@ static void scan_value(struct scan *s, const char *text, size_t len)
     }
 stop:
     s->at = (size_t)(p - start);
+    goto out;
+too_many:
+    fail(s, start, p, SG_ERR_LIMIT, "too many values and keys");
     goto out;
 invalid:
     fail(s, start, p, SG_ERR_INVALID, why);

@@ -37,6 +37,12 @@
 /* Characters in one number: cJSON copies at most 63 into its buffer and
  * would read a longer one short. */
 #define SG_JSON_NUMBER_MAX 63
+/* Values and keys in one document. Each becomes a cJSON item (64 bytes)
+ * or a key's copy, so this bounds a parsed tree at about 40 MiB whatever
+ * the text holds: without it, a 4 MiB body of `[0,0,0,...` would take 128
+ * MiB. The densest real review, a pod of env entries at the API server's
+ * 1.5 MiB object limit, with its old object, has under 400,000. */
+#define SG_JSON_MAX_NODES (512 * 1024)
 /* Strings holding \u0000 whose paths one parse names (see findings);
  * there may be more, and the parse still refuses them. */
 #define SG_JSON_NUL_NAMED 16
@@ -63,7 +69,8 @@ struct sg_json_options {
  * tree), and refuses what the header's comment lists. Returns 0 with *out
  * set and *end the offset just after the value (the caller decides what
  * may follow it), or SG_ERR_INVALID (not JSON, or refused), SG_ERR_LIMIT
- * (nested deeper than SG_JSON_MAX_DEPTH) or SG_ERR_NOMEM, with *out NULL,
+ * (nested deeper than SG_JSON_MAX_DEPTH, or more than SG_JSON_MAX_NODES
+ * values and keys) or SG_ERR_NOMEM, with *out NULL,
  * *end the offset of the error and *why (may be NULL) a static phrase
  * saying what is wrong there. `opt` may be NULL. */
 int sg_json_parse(const char *text, size_t len, const struct sg_json_options *opt, cJSON **out,

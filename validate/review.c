@@ -491,8 +491,9 @@ static int parse_body(const char *body, size_t len, struct envelope *env, cJSON 
         return sg_error_set(err, rc, "out of memory");
     if (rc == SG_ERR_LIMIT)
         return sg_error_set(err, SG_ERR_INVALID,
-                            "the body is nested more than %d deep (at byte %zu)", SG_JSON_MAX_DEPTH,
-                            at);
+                            "the body is too big to read: %s at byte %zu (a body may nest %d "
+                            "deep and hold %d values and keys)",
+                            why, at, SG_JSON_MAX_DEPTH, SG_JSON_MAX_NODES);
     if (rc < 0)
         return sg_error_set(err, SG_ERR_INVALID,
                             "the body is not valid JSON: %s at byte %zu of %zu", why, at, len);

@@ -265,6 +265,7 @@ def check_deployment(c, objs, project_version):
     c.expect(bool(dig(res, "requests", "cpu")) and bool(dig(res, "requests", "memory")),
              "container requests cpu and memory")
     c.expect(bool(dig(res, "limits", "memory")), "container has a memory limit")
+    check_memory(c, args, dig(res, "limits", "memory"))
 
     volumes = {v.get("name"): v for v in pod.get("volumes") or []}
     mounts = {m.get("mountPath"): m for m in ctr.get("volumeMounts") or []}
@@ -478,12 +479,59 @@ def _dep(objs):
     return find(objs, "Deployment", NAME)["spec"]
 
 
+# What the server may hold at once, each measured by bench/server/memory.sh
+# and docs/performance.md: the process idle; per thread, the tree of the
+# costliest review a body may be (SG_JSON_MAX_NODES values and keys);
+# the bodies being received (--body-memory-bytes); per open connection,
+# libmicrohttpd's pool and the GnuTLS session (--max-connections).
+MIB = 1 << 20
+SERVE_IDLE_BYTES = 12 * MIB
+SERVE_TREE_BYTES = 42 * MIB
+SERVE_CONN_BYTES = 24 * 1024
+SERVE_DEFAULT_MAX_CONNECTIONS = 512
+QUANTITY = {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "K": 10**3, "M": 10**6, "G": 10**9, "": 1}
+
+
+def quantity_bytes(text):
+    m = re.fullmatch(r"([0-9]+)(Ki|Mi|Gi|K|M|G|)", str(text))
+    return int(m.group(1)) * QUANTITY[m.group(2)] if m else None
+
+
+def check_memory(c, args, limit):
+    """The memory limit holds the server's worst case for its arguments.
+    Without --threads the server starts a thread per CPU of the node, so
+    no fixed limit could."""
+    def arg(flag):
+        if flag in args and args.index(flag) + 1 < len(args):
+            return args[args.index(flag) + 1]
+        return None
+    threads, bodies = arg("--threads"), arg("--body-memory-bytes")
+    conns = arg("--max-connections") or SERVE_DEFAULT_MAX_CONNECTIONS
+    if not c.expect(str(threads or "").isdigit() and int(threads) > 0,
+                    f"container runs with --threads N (N > 0), not {threads}"):
+        return
+    if not c.expect(str(bodies or "").isdigit(), f"container runs with --body-memory-bytes, not {bodies}"):
+        return
+    need = (SERVE_IDLE_BYTES + int(threads) * SERVE_TREE_BYTES + int(bodies) +
+            int(conns) * SERVE_CONN_BYTES)
+    have = quantity_bytes(limit)
+    c.expect(have is not None and have >= need,
+             f"memory limit {limit} holds the worst case of {need / MIB:.0f} MiB for {threads} threads, "
+             f"{int(bodies) / MIB:.0f} MiB of bodies and {conns} connections")
+
+
 def _pod(objs):
     return _dep(objs)["template"]["spec"]
 
 
 def _ctr(objs):
     return _pod(objs)["containers"][0]
+
+
+def _drop_arg(objs, flag):
+    args = _ctr(objs)["args"]
+    i = args.index(flag)
+    del args[i:i + 2]
 
 
 def _np(objs):
@@ -542,6 +590,8 @@ BREAKAGES = [
     ("no readiness probe", lambda o: _ctr(o).pop("readinessProbe")),
     ("no memory limit", lambda o: _ctr(o)["resources"].pop("limits")),
     ("no requests", lambda o: _ctr(o)["resources"].pop("requests")),
+    ("memory limit under the worst case", lambda o: _ctr(o)["resources"]["limits"].update(memory="64Mi")),
+    ("threads per node CPU", lambda o: _drop_arg(o, "--threads")),
     ("no priorityClassName", lambda o: _pod(o).pop("priorityClassName")),
     ("policy by subPath", lambda o: [m.update(subPath="policy.yaml") for m in _ctr(o)["volumeMounts"]
                                      if m["mountPath"] == POLICY_DIR]),

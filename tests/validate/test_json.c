@@ -361,6 +361,52 @@ static void depth_is_bounded(void **state)
     free(text);
 }
 
+/* Values and keys together are bounded, whatever their kind: a list of
+ * SG_JSON_MAX_NODES - 1 items is read, one more is refused at that item,
+ * before cJSON builds a tree for any of it. */
+static void nodes_are_bounded(void **state)
+{
+    static const char *const items[] = {"0", "true", "\"\"", "[]", "{}", "null"};
+    size_t n = SG_JSON_MAX_NODES, len;
+    char *text = malloc(6 * n + 16); /* "null," the longest item */
+    int rc;
+    cJSON *v;
+    (void)state;
+
+    for (size_t k = 0; k < sizeof(items) / sizeof(items[0]); k++) {
+        size_t item = strlen(items[k]);
+        for (size_t count = n - 1; count <= n; count++) {
+            len = 0;
+            text[len++] = '[';
+            for (size_t i = 0; i < count; i++) {
+                memcpy(text + len, items[k], item);
+                len += item;
+                text[len++] = ',';
+            }
+            text[len - 1] = ']';
+            if (count == n - 1) {
+                v = parse_with(text, len, NULL, &rc, NULL, NULL);
+                assert_int_equal(rc, 0);
+                assert_int_equal(cJSON_GetArraySize(v), (int)count);
+                cJSON_Delete(v);
+            } else {
+                refused_at(text, len, NULL, SG_ERR_LIMIT, (long)(1 + (n - 1) * (item + 1)),
+                           "too many values and keys");
+            }
+        }
+    }
+    /* Keys count as well: {"a":0} is three. */
+    len = 0;
+    text[len++] = '[';
+    for (size_t i = 0; i < n / 3 + 1; i++) {
+        memcpy(text + len, "{\"a\":0},", 8);
+        len += 8;
+    }
+    text[len - 1] = ']';
+    refused_at(text, len, NULL, SG_ERR_LIMIT, -1, "too many values and keys");
+    free(text);
+}
+
 /* A stream: each value ends where cJSON ends it, and the scan of one
  * value does not look at the next. */
 static void values_in_a_stream(void **state)
@@ -493,6 +539,7 @@ int main(void)
         cmocka_unit_test(colliding_keys_are_sorted),
         cmocka_unit_test(exact_integers),
         cmocka_unit_test(depth_is_bounded),
+        cmocka_unit_test(nodes_are_bounded),
         cmocka_unit_test(values_in_a_stream),
         cmocka_unit_test(allocations_go_through_cjson_hooks),
         cmocka_unit_test(writer_escapes_and_keeps_utf8),

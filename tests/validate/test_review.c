@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "json.h"
 #include "mutate.h"
 #include "policy.h"
 #include "review.h"
@@ -982,9 +983,27 @@ static void json_the_cluster_reads_otherwise(void **state)
     body = review("v1", "CREATE", "", "Pod", "", deep, NULL);
     r = run(p, SG_MODE_VALIDATE, body);
     assert_int_equal(r.rc, SG_ERR_INVALID);
-    expect_in(r.msg, "the body is nested more than 512 deep (at byte ");
+    expect_in(r.msg, "the body is too big to read: nested too deep at byte ");
     free(body);
     free(deep);
+
+    /* A list of more items than a body may hold: refused before cJSON
+     * builds its tree, which would take 32 times the body's bytes. */
+    size_t items = SG_JSON_MAX_NODES;
+    char *many = malloc(2 * items + 64);
+    n = (size_t)sprintf(many, "{'spec':{'x':[");
+    for (size_t i = 0; i < items; i++) {
+        many[n++] = '0';
+        many[n++] = ',';
+    }
+    sprintf(many + n - 1, "]}}");
+    body = review("v1", "CREATE", "", "Pod", "", many, NULL);
+    r = run(p, SG_MODE_VALIDATE, body);
+    assert_int_equal(r.rc, SG_ERR_INVALID);
+    expect_in(r.msg, "the body is too big to read: too many values and keys at byte ");
+    expect_in(r.msg, "hold 524288 values and keys");
+    free(body);
+    free(many);
 
     /* Bytes that are not UTF-8 read as U+FFFD, as Go reads them, so the
      * response that echoes them stays UTF-8. */
