@@ -287,6 +287,14 @@ bad:
                 "without digits)");
 }
 
+/* The bytes a turn of the scan starts on that are between values; any
+ * other opens a value or a key (or is refused). A table, not a chain of
+ * compares: the scan looks at every token. */
+static const bool between_values[256] = {
+    [' '] = true, ['\n'] = true, ['\r'] = true, ['\t'] = true,
+    [','] = true, [':'] = true,  ['}'] = true,  [']'] = true,
+};
+
 /* Scans one value at the start of text[0..len). Structure (commas,
  * colons, brackets that match, the words true, false and null) is left to
  * cJSON; the scan ends where the first value does, so a stream's next
@@ -305,6 +313,8 @@ static void scan_value(struct scan *s, const char *text, size_t len)
                                          : "the text ends where a value should be";
             goto invalid;
         }
+        if (!between_values[*p] && ++nodes > SG_JSON_MAX_NODES)
+            goto too_many;
         switch (*p) {
         case ' ':
         case '\n':
@@ -313,8 +323,6 @@ static void scan_value(struct scan *s, const char *text, size_t len)
             p++;
             continue;
         case '"':
-            if (++nodes > SG_JSON_MAX_NODES)
-                goto too_many;
             if (tokens == s->stop)
                 goto stop;
             p = string_end(s, start, p, end, tokens++);
@@ -326,8 +334,6 @@ static void scan_value(struct scan *s, const char *text, size_t len)
             break;
         case '{':
         case '[':
-            if (++nodes > SG_JSON_MAX_NODES)
-                goto too_many;
             if (depth == SG_JSON_MAX_DEPTH) {
                 fail(s, start, p, SG_ERR_LIMIT, "nested too deep");
                 goto out;
@@ -353,8 +359,6 @@ static void scan_value(struct scan *s, const char *text, size_t len)
         case 't':
         case 'f':
         case 'n':
-            if (++nodes > SG_JSON_MAX_NODES)
-                goto too_many;
             do
                 p++;
             while (p < end && *p >= 'a' && *p <= 'z');
@@ -364,8 +368,6 @@ static void scan_value(struct scan *s, const char *text, size_t len)
                 why = *p < ' ' ? "a control character outside a string" : "not a JSON value";
                 goto invalid;
             }
-            if (++nodes > SG_JSON_MAX_NODES)
-                goto too_many;
             if (tokens == s->stop)
                 goto stop;
             tokens++;
