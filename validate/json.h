@@ -38,7 +38,7 @@
  * would read a longer one short. */
 #define SG_JSON_NUMBER_MAX 63
 /* Values and keys in one document. Each becomes a cJSON item (64 bytes)
- * or a key's copy, so this bounds a parsed tree at about 40 MiB whatever
+ * or a key's copy, so this bounds a parsed tree at about 42 MiB whatever
  * the text holds: without it, a 4 MiB body of `[0,0,0,...` would take 128
  * MiB. The densest real review, a pod of env entries at the API server's
  * 1.5 MiB object limit, with its old object, has under 400,000. */
