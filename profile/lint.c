@@ -49,7 +49,7 @@ static struct treatment treat(const struct sg_seccomp_profile *p, const struct s
                     return allow;
                 return (struct treatment){r->action, false, i, j, false, false};
             }
-            if (sg_vocab_action_lets_through(r->action) && !have_allow) {
+            if (sg_vocab_action_may_run(r->action) && !have_allow) {
                 allow = (struct treatment){r->action, false,         i,
                                            j,         r->n_args > 0, a == SG_APPLIES_MAYBE};
                 have_allow = true;
@@ -138,9 +138,16 @@ static void verdict(const struct sg_seccomp_profile *p, struct sg_lint *out, str
                  strerror((int)e));
         return;
     case SG_ACT_TRACE:
+        out->verdict = SG_LINT_PERMISSIVE;
         snprintf(out->summary, sizeof(out->summary),
-                 "unlisted syscalls fail with ENOSYS: SCMP_ACT_TRACE with no tracer attached, "
-                 "as in a container");
+                 "%s: every syscall it does not list runs when a tracer lets it (ENOSYS with "
+                 "none)",
+                 def);
+        sg_findings_add(f, SG_SEV_WARNING, false, "permissive", "defaultAction",
+                        "%s hands every syscall the profile does not list to a tracer, which "
+                        "lets it run: a process in the container that may call ptrace, or one "
+                        "sharing its PID namespace, can be that tracer",
+                        def);
         return;
     case SG_ACT_NOTIFY:
         snprintf(out->summary, sizeof(out->summary),
@@ -179,7 +186,7 @@ static void dangerous(const struct sg_seccomp_profile *p, const struct sg_profil
                             d->reason);
             continue;
         }
-        if (!sg_vocab_action_lets_through(t.action) || (t.on_args && d->args_ok))
+        if (!sg_vocab_action_may_run(t.action) || (t.on_args && d->args_ok))
             continue;
         keep(out->dangerous, &out->n_dangerous, d->name);
         if (t.by_default) {
@@ -188,8 +195,9 @@ static void dangerous(const struct sg_seccomp_profile *p, const struct sg_profil
             continue;
         }
         sg_findings_add(f, SG_SEV_WARNING, false, "dangerous", path,
-                        "lets %s through%s%s: %s; the runtime's default profile refuses it",
-                        d->name, t.on_args ? " when its arguments match" : "",
+                        "lets %s through%s%s%s: %s; the runtime's default profile refuses it",
+                        d->name, t.action == SG_ACT_TRACE ? " (to a tracer, which can run it)" : "",
+                        t.on_args ? " when its arguments match" : "",
                         t.maybe ? " when includes/excludes hold (containerd ignores them and "
                                   "always does)"
                                 : "",

@@ -60,6 +60,11 @@ bool sg_vocab_action_lets_through(enum sg_scmp_action a)
     return a == SG_ACT_ALLOW || a == SG_ACT_LOG;
 }
 
+bool sg_vocab_action_may_run(enum sg_scmp_action a)
+{
+    return sg_vocab_action_lets_through(a) || a == SG_ACT_TRACE;
+}
+
 uint32_t sg_vocab_action_value(enum sg_scmp_action a, unsigned errno_ret)
 {
     switch (a) {

@@ -34,6 +34,13 @@ bool sg_vocab_action_has_errno(enum sg_scmp_action a);
 uint32_t sg_vocab_action_value(enum sg_scmp_action a, unsigned errno_ret);
 /* True when the call runs: ALLOW and LOG. */
 bool sg_vocab_action_lets_through(enum sg_scmp_action a);
+/* True when the call may run: ALLOW and LOG, and TRACE, whose call runs
+ * when a tracer attached with PTRACE_O_TRACESECCOMP lets it. A container
+ * can get one (a child that calls PTRACE_TRACEME under a profile that
+ * allows ptrace, a sibling in a shared PID namespace), so what a profile
+ * lets a container do counts TRACE as letting through; what a program
+ * needs to start counts it as ENOSYS, as with no tracer. */
+bool sg_vocab_action_may_run(enum sg_scmp_action a);
 
 /* Looks up an operator name ("SCMP_CMP_EQ"); returns the libseccomp enum
  * scmp_compare value, or -1. */

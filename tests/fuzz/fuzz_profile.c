@@ -64,7 +64,7 @@ static void check_findings(const struct sg_findings *f)
 static void check_lint(const struct sg_seccomp_profile *p, const struct sg_lint *l,
                        const struct sg_findings *f)
 {
-    bool lets = p->has_default && sg_vocab_action_lets_through(p->default_action);
+    bool lets = p->has_default && sg_vocab_action_may_run(p->default_action);
 
     FUZZ_CHECK((l->verdict == SG_LINT_UNCONFINED) == sg_profile_no_filter(p),
                "unconfined verdict disagrees with no_filter");

@@ -93,7 +93,8 @@ static const struct verdict_case verdicts[] = {
     {"{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\"}", SG_LINT_ENFORCING, "kills the process"},
     {"{\"defaultAction\": \"SCMP_ACT_KILL\"}", SG_LINT_ENFORCING, "kills the thread"},
     {"{\"defaultAction\": \"SCMP_ACT_TRAP\"}", SG_LINT_ENFORCING, "SIGSYS"},
-    {"{\"defaultAction\": \"SCMP_ACT_TRACE\"}", SG_LINT_ENFORCING, "ENOSYS"},
+    /* A tracer lets the call run, and a container can have one. */
+    {"{\"defaultAction\": \"SCMP_ACT_TRACE\"}", SG_LINT_PERMISSIVE, "when a tracer lets it"},
     {"{\"defaultAction\": \"SCMP_ACT_NOTIFY\", \"listenerPath\": \"/s\"}", SG_LINT_ENFORCING,
      "ENOSYS"},
     {"{}", SG_LINT_UNCONFINED, "no filter"},
@@ -180,6 +181,18 @@ static void dangerous_syscalls(void **state)
     assert_non_null(strstr(find(&j.f, "dangerous", "defaultAction")->message, "umount2"));
     assert_false(listed(j.l.dangerous, j.l.n_dangerous, "mount"));
     assert_true(listed(j.l.dangerous, j.l.n_dangerous, "bpf"));
+    release(&j);
+
+    /* A call handed to a tracer runs when the tracer lets it: mount under
+     * SCMP_ACT_TRACE is let through, as a reviewer's program showed (a
+     * child under TRACEME ran uname, which its parent got ENOSYS for). */
+    judge("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"mount\"], "
+          "\"action\": \"SCMP_ACT_TRACE\"}]}",
+          &j);
+    assert_int_equal(j.l.verdict, SG_LINT_ENFORCING);
+    assert_true(listed(j.l.dangerous, j.l.n_dangerous, "mount"));
+    assert_non_null(strstr(find(&j.f, "dangerous", "syscalls[0].names[0]")->message,
+                           "to a tracer, which can run it"));
     release(&j);
 }
 
