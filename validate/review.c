@@ -440,7 +440,9 @@ static uint32_t hits_of(const struct sg_outcome *oc)
     }
     if (oc->mutation.seccomp)
         hits |= 1u << SG_HIT_INJECT_SECCOMP;
-    if (oc->mutation.drop_count > 0)
+    /* A new drop list and names appended to the user's own are both an
+     * injected drop: each is a patch, and the metrics count patches. */
+    if (oc->mutation.drop_count > 0 || oc->mutation.required_count > 0)
         hits |= 1u << SG_HIT_INJECT_DROP;
     return hits;
 }

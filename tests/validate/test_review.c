@@ -105,6 +105,7 @@ struct result {
     char *bytes;
     bool patched;
     enum sg_verdict verdict;
+    uint32_t hits;
 };
 
 static struct result run(const struct sg_policy *p, enum sg_mode mode, const char *body)
@@ -123,6 +124,7 @@ static struct result run(const struct sg_policy *p, enum sg_mode mode, const cha
     assert_int_equal(strlen(r.bytes), len);
     r.patched = sg_decision_patched(d);
     r.verdict = sg_decision_verdict(d);
+    r.hits = sg_decision_hits(d);
     r.root = cJSON_Parse(r.bytes);
     assert_non_null(r.root);
     r.resp = cJSON_GetObjectItem(r.root, "response");
@@ -841,6 +843,30 @@ static void mutation_keeps_added_capabilities(void **state)
     sg_policy_free(p);
 }
 
+/* Names appended to a drop list the user wrote are an injection too: the
+ * metrics and the decision log count them as inject-drop. */
+static void appended_drops_count_as_injected(void **state)
+{
+    struct sg_policy *p = policy_of("capabilities: {requiredDrop: [NET_RAW]}\n");
+    char *body = review("v1", "CREATE", "", "Pod", "",
+                        "{'spec':{'securityContext':{'seccompProfile':{'type':'RuntimeDefault'}},"
+                        "'containers':[{'name':'a','securityContext':{'capabilities':{'drop':"
+                        "['SYS_CHROOT']}}}]}}",
+                        NULL);
+    struct result r = run(p, SG_MODE_MUTATE, body);
+    char *patch = patch_of(&r);
+    (void)state;
+
+    assert_string_equal(patch, "[{\"op\":\"add\",\"path\":\"/spec/containers/0/securityContext/"
+                               "capabilities/drop/-\",\"value\":\"NET_RAW\"}]");
+    assert_true(r.hits & (1u << SG_HIT_INJECT_DROP));
+    assert_false(r.hits & (1u << SG_HIT_INJECT_SECCOMP));
+    free(patch);
+    done(&r);
+    free(body);
+    sg_policy_free(p);
+}
+
 static void pointers_are_escaped_and_patches_apply(void **state)
 {
     char pointer[SG_POINTER_MAX] = "";
@@ -1046,6 +1072,7 @@ int main(void)
         cmocka_unit_test(exemptions_from_user_info),
         cmocka_unit_test(mutation_patches),
         cmocka_unit_test(mutation_keeps_added_capabilities),
+        cmocka_unit_test(appended_drops_count_as_injected),
         cmocka_unit_test(pointers_are_escaped_and_patches_apply),
         cmocka_unit_test(deep_nesting_is_an_error_not_a_crash),
         cmocka_unit_test(json_the_cluster_reads_otherwise),
