@@ -30,6 +30,7 @@ enum exit_status {
 
 struct options {
     const char *policy_path;
+    const char *profiles; /* --profiles */
     bool json;
     bool mutate;
     const char *namespace;
@@ -48,21 +49,26 @@ struct check {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: seccomp-guard check [--policy FILE] [--output text|json] [--mutate]\n"
-                 "                           [--namespace NS] [--user NAME] [--group NAME]...\n"
-                 "                           PATH...\n\n"
-                 "Judges Kubernetes manifests as the cluster would: mutation (the policy's\n"
-                 "defaults injected), then validation. PATH is a YAML or JSON file (several\n"
-                 "documents allowed), a folder (its .yaml, .yml and .json files, recursively) or\n"
-                 "- for standard input. A document with items is a list, whatever its kind,\n"
-                 "and its items are judged as kubectl sends them. Without --policy the built-in\n"
-                 "default policy is used.\n\n"
-                 "  --output text|json  one line per object (default), or a JSON array\n"
-                 "  --mutate            print the objects as mutated (YAML) on stdout; verdicts\n"
-                 "                      then go to stderr\n"
-                 "  --namespace NS      namespace for objects that name none (default: default)\n"
-                 "  --user, --group     the requesting user, for exemptions and overrides\n\n"
-                 "Exit status: 0 every object allowed, 1 some object denied, 2 bad input.\n");
+    fprintf(out,
+            "usage: seccomp-guard check [--policy FILE] [--profiles DIR] [--output text|json]\n"
+            "                           [--mutate] [--namespace NS] [--user NAME]\n"
+            "                           [--group NAME]...\n"
+            "                           PATH...\n\n"
+            "Judges Kubernetes manifests as the cluster would: mutation (the policy's\n"
+            "defaults injected), then validation. PATH is a YAML or JSON file (several\n"
+            "documents allowed), a folder (its .yaml, .yml and .json files, recursively) or\n"
+            "- for standard input. A document with items is a list, whatever its kind,\n"
+            "and its items are judged as kubectl sends them. Without --policy the built-in\n"
+            "default policy is used.\n\n"
+            "  --profiles DIR      the known seccomp profiles, as the policy's profiles\n"
+            "                      folder (which it replaces): Localhost profiles are\n"
+            "                      judged by what these files do\n"
+            "  --output text|json  one line per object (default), or a JSON array\n"
+            "  --mutate            print the objects as mutated (YAML) on stdout; verdicts\n"
+            "                      then go to stderr\n"
+            "  --namespace NS      namespace for objects that name none (default: default)\n"
+            "  --user, --group     the requesting user, for exemptions and overrides\n\n"
+            "Exit status: 0 every object allowed, 1 some object denied, 2 bad input.\n");
 }
 
 static void set_status(struct check *c, enum exit_status s)
@@ -381,6 +387,8 @@ int sg_cmd_check(int argc, char **argv)
             opt.mutate = true;
         } else if (strcmp(a, "--policy") == 0 && has_value) {
             opt.policy_path = argv[++i];
+        } else if (strcmp(a, "--profiles") == 0 && has_value) {
+            opt.profiles = argv[++i];
         } else if (strcmp(a, "--output") == 0 && has_value) {
             const char *v = argv[++i];
             if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
@@ -413,7 +421,7 @@ int sg_cmd_check(int argc, char **argv)
         usage(stderr);
         return EXIT_BAD_INPUT;
     }
-    if (sg_input_policy(opt.policy_path, &policy, &err) < 0) {
+    if (sg_input_policy(opt.policy_path, opt.profiles, &policy, &err) < 0) {
         fprintf(stderr, "seccomp-guard check: %s\n", err.msg);
         return EXIT_BAD_INPUT;
     }

@@ -43,7 +43,7 @@ int sg_cmd_policy(int argc, char **argv)
         }
         path = argv[i];
     }
-    if (sg_input_policy(path, &policy, &err) < 0) {
+    if (sg_input_policy(path, NULL, &policy, &err) < 0) {
         fprintf(stderr, "seccomp-guard policy: %s\n", err.msg);
         return 2;
     }

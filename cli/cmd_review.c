@@ -10,12 +10,15 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: seccomp-guard review [--policy FILE] [--mutate] [FILE|-]\n\n"
-                 "Reads an AdmissionReview request (admission.k8s.io/v1 or v1beta1) from FILE or\n"
-                 "standard input and prints the response the server would send: /validate's, or\n"
-                 "/mutate's with --mutate. Without --policy the built-in default policy is used.\n"
-                 "Exit status: 0 a response was printed (allowed or denied), 2 the input is not\n"
-                 "an AdmissionReview (the reason on stderr), 1 anything else.\n");
+    fprintf(out,
+            "usage: seccomp-guard review [--policy FILE] [--profiles DIR] [--mutate] [FILE|-]\n\n"
+            "Reads an AdmissionReview request (admission.k8s.io/v1 or v1beta1) from FILE or\n"
+            "standard input and prints the response the server would send: /validate's, or\n"
+            "/mutate's with --mutate. Without --policy the built-in default policy is used.\n"
+            "--profiles DIR judges Localhost profiles by the files there, in place of the\n"
+            "policy's profiles folder.\n"
+            "Exit status: 0 a response was printed (allowed or denied), 2 the input is not\n"
+            "an AdmissionReview (the reason on stderr), 1 anything else.\n");
 }
 
 /* Answers one input; returns the exit status it deserves. */
@@ -53,7 +56,7 @@ static int review_one(const struct sg_policy *policy, enum sg_mode mode, const c
 int sg_cmd_review(int argc, char **argv)
 {
     enum sg_mode mode = SG_MODE_VALIDATE;
-    const char *policy_path = NULL;
+    const char *policy_path = NULL, *profiles = NULL;
     struct sg_policy *policy = NULL;
     struct sg_error err;
     int status = 0, inputs = 0;
@@ -67,18 +70,20 @@ int sg_cmd_review(int argc, char **argv)
             mode = SG_MODE_MUTATE;
         } else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
             policy_path = argv[++i];
+        } else if (strcmp(argv[i], "--profiles") == 0 && i + 1 < argc) {
+            profiles = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "seccomp-guard review: unknown option '%s'\n", argv[i]);
             usage(stderr);
             return 2;
         }
     }
-    if (sg_input_policy(policy_path, &policy, &err) < 0) {
+    if (sg_input_policy(policy_path, profiles, &policy, &err) < 0) {
         fprintf(stderr, "seccomp-guard review: %s\n", err.msg);
         return 2;
     }
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--policy") == 0) {
+        if (strcmp(argv[i], "--policy") == 0 || strcmp(argv[i], "--profiles") == 0) {
             i++;
         } else if (strcmp(argv[i], "-") == 0 || argv[i][0] != '-') {
             int s = review_one(policy, mode, argv[i]);

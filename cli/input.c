@@ -11,6 +11,7 @@
 
 #include "file.h"
 #include "policy.h"
+#include "profileset.h"
 
 /* Reads a stream (stdin, a pipe) to its end, bounded by max. */
 static int read_stream(const char *path, bool is_stdin, size_t max, char **out, size_t *len,
@@ -84,17 +85,29 @@ int sg_input_read(const char *path, size_t max, char **out, size_t *len, struct 
     return read_stream(path, is_stdin, max, out, len, err);
 }
 
-int sg_input_policy(const char *path, struct sg_policy **out, struct sg_error *err)
+int sg_input_policy(const char *path, const char *profiles, struct sg_policy **out,
+                    struct sg_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     int rc;
 
-    if (path == NULL)
-        return sg_policy_default(out, err);
-    rc = sg_input_read(path, SG_POLICY_MAX_BYTES, &text, &len, err);
+    *out = NULL;
+    if (path == NULL) {
+        rc = sg_policy_default(out, err);
+    } else {
+        rc = sg_input_read(path, SG_POLICY_MAX_BYTES, &text, &len, err);
+        if (rc == 0)
+            rc = sg_policy_parse(strcmp(path, "-") == 0 ? "standard input" : path, text, len, out,
+                                 err);
+        free(text);
+    }
+    /* The server attaches the same way (server/policyfile.c). */
     if (rc == 0)
-        rc = sg_policy_parse(strcmp(path, "-") == 0 ? "standard input" : path, text, len, out, err);
-    free(text);
+        rc = sg_profileset_attach(*out, path, profiles, NULL, err);
+    if (rc < 0) {
+        sg_policy_free(*out);
+        *out = NULL;
+    }
     return rc;
 }

@@ -16,7 +16,10 @@ int sg_input_read(const char *path, size_t max, char **out, size_t *len, struct 
 struct sg_policy;
 
 /* Loads the policy a command runs with: `path`, or the built-in default
- * when path is NULL. Errors name the file, line and column. */
-int sg_input_policy(const char *path, struct sg_policy **out, struct sg_error *err);
+ * when path is NULL, with the known profiles of its profiles folder, or of
+ * `profiles` (--profiles) when not NULL, attached (profileset.h). Errors
+ * name the file, line and column, or the profile and what is wrong. */
+int sg_input_policy(const char *path, const char *profiles, struct sg_policy **out,
+                    struct sg_error *err);
 
 #endif

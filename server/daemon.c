@@ -319,6 +319,27 @@ static int init_parts(struct sg_server *s, struct sg_error *err)
                             err);
 }
 
+/* The policy in force, and its profiles: what an operator checks after a
+ * reload (a permissive profile among them is judged as Unconfined). */
+static void log_policy(struct sg_server *s, const char *event, const char *what)
+{
+    const struct sg_policyfile_status *st = sg_policyfile_status(s->handler.policy);
+
+    if (!st->has_folder)
+        sg_log_event(&s->log, "info", event, "policy '%s' %s",
+                     sg_policyfile_path(s->handler.policy), what);
+    else
+        sg_log_event(&s->log, "info", event,
+                     "policy '%s' %s, with %zu profiles from '%s' (%zu permissive, %zu enforcing "
+                     "with dangerous syscalls)",
+                     sg_policyfile_path(s->handler.policy), what, st->n_profiles, st->folder,
+                     st->n_permissive, st->n_dangerous);
+    if (st->warning[0] != '\0')
+        sg_log_event(&s->log, "warning", event, "%s", st->warning);
+    if (st->has_folder)
+        sg_metrics_profiles_reload(s->handler.metrics, true, st->n_profiles, st->n_permissive);
+}
+
 int sg_server_start(const struct sg_server_config *cfg, struct sg_server **out,
                     struct sg_error *err)
 {
@@ -353,6 +374,7 @@ int sg_server_start(const struct sg_server_config *cfg, struct sg_server **out,
                  cfg->listen, sg_listener_port(s->listener), s->n_daemons, cfg->policy_path,
                  cfg->cert_path,
                  cfg->client_ca_path != NULL ? ", client certificates required" : "");
+    log_policy(s, "policy", "in force");
     sg_pem_format_time(sg_tls_store_not_after(s->handler.tls), until, sizeof(until));
     sg_log_event(&s->log, "info", "certificate", "certificate '%s' valid until %s (%lld seconds)",
                  cfg->cert_path, until,
@@ -371,6 +393,22 @@ unsigned sg_server_port(const struct sg_server *s)
 
 /* ---- run ---------------------------------------------------------------- */
 
+static void reload_failed(struct sg_server *s, const struct sg_error *err)
+{
+    struct sg_handler *h = &s->handler;
+
+    if (sg_policyfile_status(h->policy)->profiles_failed) {
+        sg_metrics_profiles_reload(h->metrics, false, 0, 0);
+        sg_log_event(&s->log, "error", "profiles-reload",
+                     "new profiles refused, the last good policy and profiles stay in force: %s",
+                     err->msg);
+        return;
+    }
+    sg_metrics_policy_reload(h->metrics, false);
+    sg_log_event(&s->log, "error", "policy-reload",
+                 "new policy refused, the last good one stays in force: %s", err->msg);
+}
+
 static void reload(struct sg_server *s, bool force)
 {
     struct sg_handler *h = &s->handler;
@@ -380,13 +418,10 @@ static void reload(struct sg_server *s, bool force)
 
     sg_error_clear(&err);
     if (sg_policyfile_reload(h->policy, force, &reloaded, &err) != 0) {
-        sg_metrics_policy_reload(h->metrics, false);
-        sg_log_event(&s->log, "error", "policy-reload",
-                     "new policy refused, the last good one stays in force: %s", err.msg);
+        reload_failed(s, &err);
     } else if (reloaded) {
         sg_metrics_policy_reload(h->metrics, true);
-        sg_log_event(&s->log, "info", "policy-reload", "policy '%s' reloaded",
-                     sg_policyfile_path(h->policy));
+        log_policy(s, "policy-reload", "reloaded");
     }
     sg_error_clear(&err);
     if (sg_tls_store_reload(h->tls, force, &reloaded, &err) != 0) {

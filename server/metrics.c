@@ -42,6 +42,9 @@ struct sg_metrics {
     atomic_ullong policy_reloads[2]; /* [0] failed, [1] ok */
     atomic_ullong policy_stale;      /* 1 while the file on disk is refused */
     atomic_ullong cert_reloads[2];
+    atomic_ullong profiles_reloads[2]; /* [0] failed, [1] ok */
+    atomic_ullong profiles_stale;
+    atomic_ullong profiles_known, profiles_permissive;
     atomic_ullong request_timeouts;
 };
 
@@ -130,6 +133,16 @@ void sg_metrics_policy_reload(struct sg_metrics *m, bool ok)
 void sg_metrics_cert_reload(struct sg_metrics *m, bool ok)
 {
     bump(&m->cert_reloads[ok ? 1 : 0], 1);
+}
+
+void sg_metrics_profiles_reload(struct sg_metrics *m, bool ok, size_t known, size_t permissive)
+{
+    bump(&m->profiles_reloads[ok ? 1 : 0], 1);
+    atomic_store_explicit(&m->profiles_stale, ok ? 0 : 1, memory_order_relaxed);
+    if (ok) {
+        atomic_store_explicit(&m->profiles_known, known, memory_order_relaxed);
+        atomic_store_explicit(&m->profiles_permissive, permissive, memory_order_relaxed);
+    }
 }
 
 void sg_metrics_request_timeout(struct sg_metrics *m)
@@ -228,6 +241,23 @@ char *sg_metrics_render(struct sg_metrics *m, const struct sg_metrics_gauges *g,
                 "# TYPE seccomp_guard_policy_refused gauge\n"
                 "seccomp_guard_policy_refused %llu\n",
                 get(&m->policy_stale));
+    sg_buf_addf(&t,
+                "# HELP seccomp_guard_profiles_reloads_total Reads of the policy's profiles "
+                "folder by result; a failed one (a broken profile) keeps the last good set.\n"
+                "# TYPE seccomp_guard_profiles_reloads_total counter\n"
+                "seccomp_guard_profiles_reloads_total{result=\"ok\"} %llu\n"
+                "seccomp_guard_profiles_reloads_total{result=\"error\"} %llu\n"
+                "# HELP seccomp_guard_profiles_refused 1 while the profiles folder on disk is "
+                "refused and the last good set is in force.\n"
+                "# TYPE seccomp_guard_profiles_refused gauge\n"
+                "seccomp_guard_profiles_refused %llu\n"
+                "# HELP seccomp_guard_profiles_known Seccomp profiles the policy knows, and how "
+                "many of them are permissive (judged as Unconfined).\n"
+                "# TYPE seccomp_guard_profiles_known gauge\n"
+                "seccomp_guard_profiles_known{kind=\"all\"} %llu\n"
+                "seccomp_guard_profiles_known{kind=\"permissive\"} %llu\n",
+                get(&m->profiles_reloads[1]), get(&m->profiles_reloads[0]), get(&m->profiles_stale),
+                get(&m->profiles_known), get(&m->profiles_permissive));
     sg_buf_addf(&t,
                 "# HELP seccomp_guard_certificate_reloads_total Certificate reloads by result; a "
                 "failed one keeps the last good pair.\n"

@@ -45,6 +45,9 @@ void sg_metrics_latency(struct sg_metrics *m, enum sg_endpoint ep, unsigned long
 void sg_metrics_decision(struct sg_metrics *m, enum sg_endpoint ep, const struct sg_decision *d);
 void sg_metrics_policy_reload(struct sg_metrics *m, bool ok);
 void sg_metrics_cert_reload(struct sg_metrics *m, bool ok);
+/* A read of the policy's profiles folder: ok with what is known now, or
+ * refused (a broken profile: the last good set stays). */
+void sg_metrics_profiles_reload(struct sg_metrics *m, bool ok, size_t known, size_t permissive);
 void sg_metrics_request_timeout(struct sg_metrics *m);
 
 /* Renders everything as Prometheus text format 0.0.4. Returns a malloc'd

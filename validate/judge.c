@@ -62,6 +62,45 @@ static bool localhost_allowed(const struct sg_effective *eff, const char *path)
     return false;
 }
 
+/* Judges what the profile at a valid Localhost path does, by the facts of
+ * the policy's profiles folder: a permissive one is Unconfined in all but
+ * name and is judged as Unconfined. */
+static void judge_known(struct judge *j, const char *subject, const char *path, const char *q)
+{
+    const struct sg_known_profile *k = sg_known_find(j->eff->known, path);
+    char brief[160];
+
+    if (k == NULL) {
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: Localhost profile %s is unknown", subject, q);
+        sg_report_add(j->report, SG_RULE_LOCALHOST_UNKNOWN,
+                      j->eff->action[SG_RULE_LOCALHOST_UNKNOWN], sg_path_str(&j->path), brief,
+                      "Localhost profile %s is not in the policy's profiles folder (%s), so "
+                      "what it does cannot be judged; add it there (and to the nodes), or use "
+                      "a known profile or RuntimeDefault",
+                      q, sg_known_folder(j->eff->known));
+        return;
+    }
+    if (k->kind != SG_KNOWN_ENFORCING) {
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: Localhost profile %s is %s", subject, q,
+                        sg_known_kind_name(k->kind));
+        sg_report_add(j->report, SG_RULE_SECCOMP_UNCONFINED,
+                      j->eff->action[SG_RULE_SECCOMP_UNCONFINED], sg_path_str(&j->path), brief,
+                      "Localhost profile %s is %s (%s): the container would run as if "
+                      "Unconfined; use RuntimeDefault or an enforcing profile",
+                      q, sg_known_kind_name(k->kind), k->why);
+        return;
+    }
+    if (k->dangerous[0] != '\0') {
+        sg_fmt_snprintf(brief, sizeof(brief), "%s: Localhost profile %s allows dangerous syscalls",
+                        subject, q);
+        sg_report_add(j->report, SG_RULE_LOCALHOST_DANGEROUS,
+                      j->eff->action[SG_RULE_LOCALHOST_DANGEROUS], sg_path_str(&j->path), brief,
+                      "Localhost profile %s lets dangerous syscalls run: %s; remove them from "
+                      "the profile unless the workload needs them",
+                      q, k->dangerous);
+    }
+}
+
 /* Judges a Localhost path found at j->path (a field or an annotation). */
 static void judge_localhost(struct judge *j, const char *subject, const char *path)
 {
@@ -101,6 +140,8 @@ static void judge_localhost(struct judge *j, const char *subject, const char *pa
                       "RuntimeDefault",
                       q);
     }
+    if (j->eff->known != NULL)
+        judge_known(j, subject, path, q);
 }
 
 /* Judges a seccompProfile field at j->path (which names the field). */

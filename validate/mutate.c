@@ -85,6 +85,14 @@ static int plan_seccomp(const struct sg_pod *pod, const struct sg_effective *eff
 
     if (eff->default_profile == SG_PROFILE_NONE || pod->seccomp.type != SG_SECCOMP_UNSET)
         return 0;
+    /* A profile the folder now knows as permissive is never injected: the
+     * pod is judged as it came (seccomp-unset), not made Unconfined in all
+     * but name. The reload that learnt it says so (profileset.h). */
+    if (eff->default_profile == SG_PROFILE_LOCALHOST && eff->known != NULL) {
+        const struct sg_known_profile *k = sg_known_find(eff->known, eff->default_localhost);
+        if (k != NULL && k->kind != SG_KNOWN_ENFORCING)
+            return 0;
+    }
     if (pod->annotation != NULL && !annotation_agrees(pod->annotation, eff))
         return 0;
     for (size_t i = 0; i < pod->n_containers && !needed; i++)

@@ -46,24 +46,28 @@ static const char *const default_drop[] = {"NET_RAW"};
 /* Columns in enum sg_rule order: seccomp-unconfined, seccomp-unset,
  * seccomp-localhost, privileged, capabilities-add, capabilities-spelling,
  * capabilities-drop-spelling, capabilities-unknown, capabilities-drop-all,
- * privilege-escalation, capabilities-required-drop. */
+ * privilege-escalation, capabilities-required-drop, seccomp-localhost-unknown,
+ * seccomp-localhost-dangerous. The last two judge only with a profiles
+ * folder (known.h), so PSA's levels stay PSA's without one. Restricted
+ * refuses a profile it cannot see; the others warn, as a node may get a
+ * new profile before the webhook's folder does. */
 static const struct base_level bases[SG_BASE_COUNT] = {
     [SG_BASE_BASELINE] = {"baseline",
-                          {D, OK, D, D, D, D, W, D, OK, OK, D},
+                          {D, OK, D, D, D, D, W, D, OK, OK, D, W, W},
                           baseline_caps,
                           N(baseline_caps),
                           SG_PROFILE_NONE,
                           NULL,
                           0},
     [SG_BASE_RESTRICTED] = {"restricted",
-                            {D, D, D, D, D, D, W, D, D, D, D},
+                            {D, D, D, D, D, D, W, D, D, D, D, D, W},
                             restricted_caps,
                             N(restricted_caps),
                             SG_PROFILE_NONE,
                             NULL,
                             0},
     [SG_BASE_DEFAULT] = {"default",
-                         {D, W, D, D, D, D, W, D, A, A, D},
+                         {D, W, D, D, D, D, W, D, A, A, D, W, W},
                          baseline_caps,
                          N(baseline_caps),
                          SG_PROFILE_RUNTIME_DEFAULT,
@@ -113,6 +117,40 @@ static void match_free(struct match *m)
     sg_policy_strlist_free(&m->runtime_classes);
 }
 
+const char *sg_policy_profiles_folder(const struct sg_policy *policy)
+{
+    return policy->profiles.folder;
+}
+
+const char *sg_policy_profiles_node_folder(const struct sg_policy *policy)
+{
+    return policy->profiles.node_folder ? policy->profiles.node_folder
+                                        : SG_POLICY_NODE_FOLDER_DEFAULT;
+}
+
+void sg_policy_set_known(struct sg_policy *policy, struct sg_known *known)
+{
+    sg_known_free(policy->known);
+    policy->known = known;
+}
+
+const struct sg_known *sg_policy_known(const struct sg_policy *policy)
+{
+    return policy->known;
+}
+
+const char *sg_policy_next_injected(const struct sg_policy *policy, size_t *iter)
+{
+    while (*iter <= policy->n_overrides) {
+        const struct settings *s =
+            *iter == 0 ? &policy->settings : &policy->overrides[*iter - 1].settings;
+        ++*iter;
+        if (s->default_profile_set && s->default_profile == SG_PROFILE_LOCALHOST)
+            return s->default_localhost;
+    }
+    return NULL;
+}
+
 void sg_policy_free(struct sg_policy *policy)
 {
     if (policy == NULL)
@@ -130,6 +168,9 @@ void sg_policy_free(struct sg_policy *policy)
         sg_policy_strlist_free(&policy->images[i].namespaces);
     }
     free(policy->images);
+    free(policy->profiles.folder);
+    free(policy->profiles.node_folder);
+    sg_known_free(policy->known);
     free(policy);
 }
 
@@ -283,6 +324,7 @@ enum sg_exemption sg_policy_resolve(const struct sg_policy *policy,
     for (int r = SG_RULE_CONFIGURABLE; r < SG_RULE_COUNT; r++)
         out->action[r] = SG_ACTION_DENY;
     out->policy = policy;
+    out->known = policy->known;
     out->namespace = subject->namespace;
     apply_settings(&policy->settings, out);
     for (size_t i = 0; i < policy->n_overrides; i++) {

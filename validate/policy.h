@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "known.h"
 #include "rule.h"
 
 struct sg_policy;
@@ -52,6 +53,26 @@ char *sg_policy_dump(const struct sg_policy *policy);
 /* Frees a policy. NULL is a no-op. */
 void sg_policy_free(struct sg_policy *policy);
 
+/* The `profiles` section: the folder of known profiles as the file wrote
+ * it (relative paths are relative to the policy file's folder: the caller
+ * resolves them), or NULL when the policy has none; and the folder under
+ * the kubelet's seccomp folder where nodes have those files ("profiles"
+ * unless given), which prefixes each file's path to make the
+ * localhostProfile a pod writes. */
+const char *sg_policy_profiles_folder(const struct sg_policy *policy);
+const char *sg_policy_profiles_node_folder(const struct sg_policy *policy);
+#define SG_POLICY_NODE_FOLDER_DEFAULT "profiles"
+
+/* Gives the policy what its profiles do (owned by the policy from now on;
+ * a set it held before is freed). Only before the policy is shared: a
+ * parsed policy is otherwise immutable. */
+void sg_policy_set_known(struct sg_policy *policy, struct sg_known *known);
+const struct sg_known *sg_policy_known(const struct sg_policy *policy);
+
+/* The Localhost profiles the policy injects, its top level's then each
+ * override's, one per call: *iter starts at 0; NULL after the last. */
+const char *sg_policy_next_injected(const struct sg_policy *policy, size_t *iter);
+
 /* What mutation injects at pod level. */
 enum sg_profile_type {
     SG_PROFILE_NONE,            /* inject nothing */
@@ -82,6 +103,9 @@ struct sg_effective {
     const int *default_drop;       /* capability numbers, policy order */
     size_t n_default_drop;
     uint64_t required_drop; /* capabilities every container must drop */
+    /* What the Localhost profiles pods may name do (known.h); NULL when
+     * the policy has no profiles folder: then they are not judged. */
+    const struct sg_known *known;
     /* For sg_policy_for_container. */
     const struct sg_policy *policy;
     const char *namespace;

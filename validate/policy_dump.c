@@ -173,6 +173,14 @@ char *sg_policy_dump(const struct sg_policy *policy)
     sg_buf_init(&b, POLICY_DUMP_MAX);
     sg_buf_adds(&b, "# seccomp-guard policy with every key spelt out\n");
     dump_settings(&b, &policy->settings, "");
+    /* No section means no folder: the dump has none either. */
+    if (policy->profiles.folder != NULL) {
+        sg_buf_adds(&b, "profiles:\n  folder: ");
+        dump_quoted(&b, policy->profiles.folder);
+        sg_buf_adds(&b, "\n  nodeFolder: ");
+        dump_quoted(&b, sg_policy_profiles_node_folder(policy));
+        sg_buf_addc(&b, '\n');
+    }
     sg_buf_adds(&b, "exemptions:\n");
     dump_match(&b, &policy->exemptions, "  ", true);
     dump_images(&b, policy);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "image.h"
+#include "known.h"
 #include "policy.h"
 
 struct strlist {
@@ -59,8 +60,17 @@ struct image_exemption {
     struct strlist namespaces; /* globs; none: every namespace */
 };
 
+/* The profiles section: where the folder of known profiles is, and where
+ * its files are on nodes, under the kubelet's seccomp folder. */
+struct profiles_section {
+    char *folder;      /* as written; NULL: no section */
+    char *node_folder; /* "profiles" unless given */
+};
+
 struct sg_policy {
     enum sg_base base;
+    struct profiles_section profiles;
+    struct sg_known *known;   /* owned; NULL until sg_policy_set_known */
     struct settings settings; /* the base level with the file's top-level keys */
     struct match exemptions;
     struct override *overrides;

@@ -369,6 +369,48 @@ static int read_images(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_p
     return rc;
 }
 
+/* profiles: {folder, nodeFolder}. Top level only: one folder per policy. */
+static int profiles_key(struct sg_pyaml_reader *r, yaml_node_t *keynode, yaml_node_t *value,
+                        void *ctx)
+{
+    const char *key = sg_pyaml_scalar(keynode), *v, *problem;
+    struct profiles_section *ps = ctx;
+    char **slot;
+    int rc;
+
+    if (strcmp(key, "folder") != 0 && strcmp(key, "nodeFolder") != 0)
+        return sg_pyaml_fail_at(r, keynode,
+                                "unknown key '%s' in profiles: it has folder and nodeFolder", key);
+    rc = sg_pyaml_read_string(r, value, key[0] == 'f' ? "profiles.folder" : "profiles.nodeFolder",
+                              &v);
+    if (rc < 0)
+        return rc;
+    if (v[0] == '\0')
+        return sg_pyaml_fail_at(r, value, "profiles.%s is empty", key);
+    slot = key[0] == 'f' ? &ps->folder : &ps->node_folder;
+    if (slot == &ps->node_folder &&
+        ((problem = sg_seccomp_localhost_problem(v, strlen(v))) != NULL || v[strlen(v) - 1] == '/'))
+        return sg_pyaml_fail_at(r, value,
+                                "profiles.nodeFolder '%s' %s; it is a folder relative to the "
+                                "kubelet's seccomp folder, such as 'profiles'",
+                                v, problem ? problem : "ends with '/'");
+    *slot = strdup(v);
+    if (*slot == NULL)
+        return sg_error_set(r->err, SG_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static int read_profiles(struct sg_pyaml_reader *r, yaml_node_t *node, struct sg_policy *p)
+{
+    int rc = sg_pyaml_read_mapping(r, node, "profiles", profiles_key, &p->profiles);
+
+    if (rc == 0 && p->profiles.folder == NULL)
+        return sg_pyaml_fail_at(r, node,
+                                "profiles needs a folder: where the known seccomp profiles "
+                                "are, relative to this file or absolute");
+    return rc;
+}
+
 /* ---- the top level ------------------------------------------------------ */
 
 static int top_key(struct sg_pyaml_reader *r, yaml_node_t *keynode, yaml_node_t *value, void *ctx)
@@ -387,11 +429,13 @@ static int top_key(struct sg_pyaml_reader *r, yaml_node_t *keynode, yaml_node_t 
         return read_overrides(r, value, p);
     if (strcmp(key, "imageExemptions") == 0)
         return read_images(r, value, p);
+    if (strcmp(key, "profiles") == 0)
+        return read_profiles(r, value, p);
     if (strcmp(key, "base") == 0)
         return 0; /* read first, by read_base */
     return sg_pyaml_fail_at(
         r, keynode,
-        "unknown key '%s': a policy has rules, seccomp, capabilities, exemptions, "
+        "unknown key '%s': a policy has rules, seccomp, capabilities, profiles, exemptions, "
         "imageExemptions, overrides and, last, base",
         key);
 }

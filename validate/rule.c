@@ -17,6 +17,8 @@ static const char *const rules[SG_RULE_COUNT] = {
     [SG_RULE_CAP_DROP_ALL] = "capabilities-drop-all",
     [SG_RULE_PRIV_ESCALATION] = "privilege-escalation",
     [SG_RULE_CAP_REQUIRED_DROP] = "capabilities-required-drop",
+    [SG_RULE_LOCALHOST_UNKNOWN] = "seccomp-localhost-unknown",
+    [SG_RULE_LOCALHOST_DANGEROUS] = "seccomp-localhost-dangerous",
     [SG_RULE_SECCOMP_INVALID] = "seccomp-invalid",
     [SG_RULE_UNREADABLE] = "unreadable",
 };

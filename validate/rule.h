@@ -20,19 +20,21 @@ enum sg_action {
 #define SG_ACTION_COUNT 4
 
 enum sg_rule {
-    SG_RULE_SECCOMP_UNCONFINED, /* Unconfined in a field or legacy annotation */
-    SG_RULE_SECCOMP_UNSET,      /* a container that runs with no profile at all */
-    SG_RULE_SECCOMP_LOCALHOST,  /* a Localhost profile outside the allow-list */
-    SG_RULE_PRIVILEGED,         /* privileged: true (Unconfined + every capability) */
-    SG_RULE_CAP_ADD,            /* an added capability outside the allow-list */
-    SG_RULE_CAP_SPELLING,       /* an added capability not spelt canonically */
-    SG_RULE_CAP_DROP_SPELLING,  /* a dropped capability not spelt canonically */
-    SG_RULE_CAP_UNKNOWN,        /* an added name that is no Linux capability */
-    SG_RULE_CAP_DROP_ALL,       /* drop does not contain ALL */
-    SG_RULE_PRIV_ESCALATION,    /* allowPrivilegeEscalation is not false */
-    SG_RULE_CAP_REQUIRED_DROP,  /* a capability the policy requires dropped is kept */
-    SG_RULE_SECCOMP_INVALID,    /* a seccomp setting Kubernetes would refuse */
-    SG_RULE_UNREADABLE,         /* input that cannot be fully read */
+    SG_RULE_SECCOMP_UNCONFINED,  /* Unconfined in a field or legacy annotation */
+    SG_RULE_SECCOMP_UNSET,       /* a container that runs with no profile at all */
+    SG_RULE_SECCOMP_LOCALHOST,   /* a Localhost profile outside the allow-list */
+    SG_RULE_PRIVILEGED,          /* privileged: true (Unconfined + every capability) */
+    SG_RULE_CAP_ADD,             /* an added capability outside the allow-list */
+    SG_RULE_CAP_SPELLING,        /* an added capability not spelt canonically */
+    SG_RULE_CAP_DROP_SPELLING,   /* a dropped capability not spelt canonically */
+    SG_RULE_CAP_UNKNOWN,         /* an added name that is no Linux capability */
+    SG_RULE_CAP_DROP_ALL,        /* drop does not contain ALL */
+    SG_RULE_PRIV_ESCALATION,     /* allowPrivilegeEscalation is not false */
+    SG_RULE_CAP_REQUIRED_DROP,   /* a capability the policy requires dropped is kept */
+    SG_RULE_LOCALHOST_UNKNOWN,   /* a Localhost profile the policy's profiles folder lacks */
+    SG_RULE_LOCALHOST_DANGEROUS, /* a known Localhost profile lets dangerous syscalls run */
+    SG_RULE_SECCOMP_INVALID,     /* a seccomp setting Kubernetes would refuse */
+    SG_RULE_UNREADABLE,          /* input that cannot be fully read */
     SG_RULE_COUNT
 };
 /* Rules before this one take an action from the policy. */

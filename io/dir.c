@@ -1,0 +1,140 @@
+/* dir.c - see dir.h. */
+#include "dir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct walk {
+    const char *top;
+    const char *suffix;
+    struct sg_dir_list *out;
+    size_t cap;
+    size_t seen; /* names read */
+    struct sg_error *err;
+};
+
+static bool has_suffix(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), s = suffix ? strlen(suffix) : 0;
+
+    return suffix == NULL || (n > s && strcmp(name + n - s, suffix) == 0);
+}
+
+static int add(struct walk *w, const char *rel, const struct stat *st)
+{
+    struct sg_dir_list *l = w->out;
+
+    if (l->n == SG_DIR_MAX_FILES)
+        return sg_error_set(w->err, SG_ERR_LIMIT, "%s: more than %d files", w->top,
+                            SG_DIR_MAX_FILES);
+    if (l->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 32;
+        struct sg_dir_entry *grown = realloc(l->items, cap * sizeof(*grown));
+        if (grown == NULL)
+            return sg_error_set(w->err, SG_ERR_NOMEM, "out of memory");
+        l->items = grown;
+        w->cap = cap;
+    }
+    l->items[l->n].rel = strdup(rel);
+    if (l->items[l->n].rel == NULL)
+        return sg_error_set(w->err, SG_ERR_NOMEM, "out of memory");
+    l->items[l->n].id = (struct sg_file_id){st->st_dev, st->st_ino, st->st_size, st->st_mtim, true};
+    l->n++;
+    return 0;
+}
+
+static int walk_dir(struct walk *w, const char *rel, int depth);
+
+/* One name in a folder: a file to list, a folder to enter, or nothing. */
+static int visit(struct walk *w, const char *rel, const char *name, int depth)
+{
+    char path[PATH_MAX], sub[PATH_MAX];
+    struct stat st;
+    int n = snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
+
+    if (n < 0 || (size_t)n >= sizeof(sub) ||
+        (size_t)snprintf(path, sizeof(path), "%s/%s", w->top, sub) >= sizeof(path))
+        return sg_error_set(w->err, SG_ERR_LIMIT, "%s: a path under it is too long", w->top);
+    if (lstat(path, &st) != 0)
+        return 0; /* gone since it was listed: the next listing sees it */
+    if (S_ISDIR(st.st_mode)) {
+        if (depth == SG_DIR_MAX_DEPTH)
+            return sg_error_set(w->err, SG_ERR_LIMIT, "%s: folders nest more than %d deep at %s",
+                                w->top, SG_DIR_MAX_DEPTH, sub);
+        return walk_dir(w, sub, depth + 1);
+    }
+    if (S_ISLNK(st.st_mode) && stat(path, &st) != 0)
+        return 0; /* a dangling link is no file */
+    if (!S_ISREG(st.st_mode) || !has_suffix(name, w->suffix))
+        return 0;
+    return add(w, sub, &st);
+}
+
+static int walk_dir(struct walk *w, const char *rel, int depth)
+{
+    char path[PATH_MAX];
+    struct dirent *e;
+    DIR *d;
+    int rc = 0;
+
+    snprintf(path, sizeof(path), "%s%s%s", w->top, rel[0] ? "/" : "", rel);
+    d = opendir(path);
+    if (d == NULL)
+        return sg_error_set(w->err, SG_ERR_IO, "%s: %s", path, strerror(errno));
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (++w->seen > SG_DIR_MAX_ENTRIES) {
+            rc = sg_error_set(w->err, SG_ERR_LIMIT, "%s: more than %d names", w->top,
+                              SG_DIR_MAX_ENTRIES);
+            break;
+        }
+        if (e->d_name[0] == '.')
+            continue;
+        rc = visit(w, rel, e->d_name, depth);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int by_rel(const void *a, const void *b)
+{
+    return strcmp(((const struct sg_dir_entry *)a)->rel, ((const struct sg_dir_entry *)b)->rel);
+}
+
+int sg_dir_list(const char *dir, const char *suffix, struct sg_dir_list *out, struct sg_error *err)
+{
+    struct walk w = {dir, suffix, out, 0, 0, err};
+    int rc;
+
+    out->items = NULL;
+    out->n = 0;
+    rc = walk_dir(&w, "", 0);
+    if (rc == 0 && out->n > 1)
+        qsort(out->items, out->n, sizeof(*out->items), by_rel);
+    return rc;
+}
+
+bool sg_dir_list_equal(const struct sg_dir_list *a, const struct sg_dir_list *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++) {
+        if (strcmp(a->items[i].rel, b->items[i].rel) != 0 ||
+            !sg_file_id_equal(&a->items[i].id, &b->items[i].id))
+            return false;
+    }
+    return true;
+}
+
+void sg_dir_list_release(struct sg_dir_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].rel);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}

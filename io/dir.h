@@ -1,0 +1,44 @@
+/* dir.h - a folder read as a set of files (the known seccomp profiles, a
+ * ConfigMap mounted as a folder): listed recursively, bounded, sorted,
+ * with each file's identity, so a reload can tell when anything in it
+ * changed by listing it again.
+ *
+ * A ConfigMap mount holds `key -> ..data/key` symlinks beside dot-named
+ * bookkeeping (`..data`, `..2026_12_05_...`). Names starting with '.' are
+ * skipped; a symlink to a file is followed, a symlink to a folder is not
+ * (a link to / must not make a reader walk the host). */
+#ifndef SG_DIR_H
+#define SG_DIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "file.h"
+
+#define SG_DIR_MAX_FILES   1024  /* files listed */
+#define SG_DIR_MAX_ENTRIES 16384 /* names read, over all folders */
+#define SG_DIR_MAX_DEPTH   8     /* folders below the top */
+
+struct sg_dir_entry {
+    char *rel; /* path below the folder: "team-a/app.json" */
+    struct sg_file_id id;
+};
+
+struct sg_dir_list {
+    struct sg_dir_entry *items; /* sorted by rel */
+    size_t n;
+};
+
+/* Lists the regular files under `dir` whose names end with `suffix` (NULL:
+ * every file). *out is owned by the caller (sg_dir_list_release), also on
+ * failure. Errors: SG_ERR_IO naming the folder and errno's text,
+ * SG_ERR_LIMIT past a bound above, SG_ERR_NOMEM. */
+int sg_dir_list(const char *dir, const char *suffix, struct sg_dir_list *out, struct sg_error *err);
+
+/* Same files, same identities. */
+bool sg_dir_list_equal(const struct sg_dir_list *a, const struct sg_dir_list *b);
+
+void sg_dir_list_release(struct sg_dir_list *l);
+
+#endif
