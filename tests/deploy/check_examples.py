@@ -2,8 +2,10 @@
 """docs/examples/ says what each example does; this checks that it does.
 
 Each pod is judged by `seccomp-guard check` under the shipped policies and
-must get the verdict the docs give it; the profiles are valid seccomp JSON
-and every localhostProfile names one of them by a relative path; the kind
+must get the verdict the docs give it, with and without the profiles
+folder (`--profiles manifests/profiles`) where the pod names a shipped
+profile; the profiles are valid seccomp JSON and every localhostProfile
+names one of them, or of manifests/profiles, by a relative path; the kind
 config mounts them where the kubelet looks; the rollout overlay builds and
 carries its policy byte for byte.
 
@@ -26,8 +28,10 @@ KUBELET_SECCOMP_DIR = "/var/lib/kubelet/seccomp"
 SECCOMP_ACTIONS = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
                    "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY"}
 
-# (example, policy, expected exit of `check`): 0 allowed, 1 denied. The
-# policies are manifests/policies/<name>.yaml, or a path under docs/examples.
+# (example, policy, expected exit of `check`[, more arguments]): 0 allowed,
+# 1 denied. The policies are manifests/policies/<name>.yaml, or a path under
+# docs/examples.
+PROFILES = ["--profiles", "manifests/profiles"]  # paths relative to the repository
 VERDICTS = [
     # default.yaml knows profiles/audit.json (its profiles folder) and
     # judges the permissive profile as Unconfined; restricted has no folder.
@@ -44,6 +48,16 @@ VERDICTS = [
     ("pod-unconfined.yaml", "rollout/policy.yaml", 0),  # observe-only: a warning
     ("service-mesh/pod-istio.yaml", "service-mesh/policy.yaml", 0),  # istio-init exempted
     ("service-mesh/pod-istio.yaml", "default", 1),  # NET_ADMIN, NET_RAW outside baseline
+    # Localhost profiles judged by what the file holds (issue 15): with the
+    # folder (default.yaml's own, or --profiles for a policy without one),
+    # the SCMP_ACT_LOG profile is Unconfined; without one, as in PSA's
+    # levels, a name is all there is, and nothing changes.
+    ("pod-profile-audit.yaml", "default", 1),
+    ("pod-profile-deny-mount.yaml", "default", 0),
+    ("pod-profile-audit.yaml", "restricted", 1, PROFILES),
+    ("pod-profile-deny-mount.yaml", "restricted", 0, PROFILES),
+    ("pod-profile-audit.yaml", "restricted", 0),
+    ("pod-profile-deny-mount.yaml", "restricted", 0),
 ]
 
 # What the comments in the examples promise would be refused.
@@ -84,12 +98,15 @@ def main():
                            input=text, capture_output=True, text=True)
         return r.returncode, r.stdout + r.stderr, r.stdout
 
-    for example, policy, want in VERDICTS:
-        code, out, _ = check(policy_path(policy), os.path.join(ex, example))
+    for example, policy, want, *more in VERDICTS:
+        extra = more[0] if more else []
+        under = " ".join([policy, *extra])
+        paths = [a if a.startswith("-") else os.path.join(args.repo, a) for a in extra]
+        code, out, _ = check(policy_path(policy), os.path.join(ex, example), None, *paths)
         if code != want:
-            fail(f"{example} under {policy}: exit {code}, want {want}:\n{out}")
+            fail(f"{example} under {under}: exit {code}, want {want}:\n{out}")
         else:
-            print(f"ok: {example} under {policy}: {'allowed' if want == 0 else 'denied'}")
+            print(f"ok: {example} under {under}: {'allowed' if want == 0 else 'denied'}")
 
     code, out, stdout = check(policy_path("default"), os.path.join(ex, "pod-no-profile.yaml"), None, "--mutate")
     mutated = [d for d in yaml.safe_load_all(stdout) if d] if code == 0 else []
@@ -123,6 +140,9 @@ def main():
         for i, rule in enumerate(prof.get("syscalls") or []):
             if rule.get("action") not in SECCOMP_ACTIONS or not rule.get("names"):
                 fail(f"{rel}: syscalls[{i}] needs names and a seccomp action")
+    # The profiles the webhook judges and the node DaemonSet installs, keyed
+    # as pods name them (manifests/profiles/x.json is profiles/x.json).
+    shipped = {"profiles/" + os.path.basename(p) for p in glob.glob(os.path.join(args.repo, "manifests", "profiles", "*.json"))}
     for path in sorted(glob.glob(os.path.join(ex, "*.yaml"))):
         with open(path) as f:
             docs = [d for d in yaml.safe_load_all(f) if d]
@@ -130,8 +150,8 @@ def main():
             for sc in [d.get("spec", {}).get("securityContext") or {}] + \
                       [c.get("securityContext") or {} for c in d.get("spec", {}).get("containers") or []]:
                 lp = (sc.get("seccompProfile") or {}).get("localhostProfile")
-                if lp is not None and lp not in profiles:
-                    fail(f"{os.path.basename(path)}: localhostProfile {lp} is not one of {sorted(profiles)}")
+                if lp is not None and lp not in profiles | shipped:
+                    fail(f"{os.path.basename(path)}: localhostProfile {lp} is not one of {sorted(profiles | shipped)}")
 
     # kind mounts ./profiles (relative to docs/examples) at the kubelet's seccomp dir.
     with open(os.path.join(ex, "kind-config.yaml")) as f:

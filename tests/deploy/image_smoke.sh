@@ -60,9 +60,12 @@ smoke() {
     # As the kubelet lays out the Secret and ConfigMap volumes with
     # fsGroup 65532 and defaultMode 0440.
     make_certs "$work/tls"
-    mkdir -p "$work/mnt/tls" "$work/mnt/policy"
+    mkdir -p "$work/mnt/tls" "$work/mnt/policy" "$work/mnt/profiles"
     cp "$work/tls/tls.crt" "$work/tls/tls.key" "$work/tls/ca.crt" "$work/mnt/tls/"
     cp manifests/policies/default.yaml "$work/mnt/policy/policy.yaml"
+    # default.yaml reads its known seccomp profiles from ../profiles: the
+    # seccomp-guard-profiles ConfigMap, mounted beside the policy.
+    cp manifests/profiles/*.json "$work/mnt/profiles/"
     chown -R 0:65532 "$work/mnt"
     chmod 0440 "$work/mnt"/*/*
     chmod 0750 "$work/mnt"/*
@@ -73,6 +76,7 @@ smoke() {
         --user 65532:65532 --read-only --read-only-tmpfs=false \
         --cap-drop ALL --security-opt no-new-privileges \
         -v "$work/mnt/tls:/etc/seccomp-guard/tls:ro" -v "$work/mnt/policy:/etc/seccomp-guard/policy:ro" \
+        -v "$work/mnt/profiles:/etc/seccomp-guard/profiles:ro" \
         "$IMAGE" --policy /etc/seccomp-guard/policy/policy.yaml \
         --tls-cert /etc/seccomp-guard/tls/tls.crt --tls-key /etc/seccomp-guard/tls/tls.key \
         --listen "127.0.0.1:$port" >/dev/null

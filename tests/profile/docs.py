@@ -9,7 +9,7 @@ In a ```console block, a line starting with "$ " is a command; the lines
 after it, up to the next command, are its output, followed by
 "[exit status N]" when N is not 0. A ```yaml file=NAME block is written to
 NAME before the commands after it run. Commands run in bash, one after
-the other, in a scratch folder holding `manifests` and `tests` (links into
+the other, in a scratch folder holding `manifests`, `tests` and `docs` (links into
 the repository), on a terminal (a pty, so output interleaves as a person
 sees it), with BINARY's folder first on PATH.
 
@@ -65,7 +65,7 @@ def run_on_pty(command, cwd, env):
 def render(text, binary, repo, scratch):
     env = dict(os.environ, PATH=os.path.dirname(os.path.abspath(binary)) + ":" + os.environ["PATH"],
                PWD=scratch, LC_ALL="C.UTF-8", LANG="C.UTF-8", TERM="dumb", COLUMNS="100")
-    for link in ("manifests", "tests"):
+    for link in ("manifests", "tests", "docs"):
         os.symlink(os.path.join(os.path.abspath(repo), link), os.path.join(scratch, link))
     out, lines, i = [], text.split("\n"), 0
     while i < len(lines):
