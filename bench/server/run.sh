@@ -60,8 +60,9 @@ free_port() {
 "$BIN" certs --service seccomp-guard --namespace seccomp-guard --out "$dir/certs" \
     --ip 127.0.0.1 --dns localhost >/dev/null 2>&1
 cp "$REVIEW" "$dir/review.json"
-cp "$POLICY" "$dir/policy.yaml"
-"$BIN" review --policy "$dir/policy.yaml" "$dir/review.json" >"$dir/response.json" ||
+# The policy is read where it is: default.yaml finds its profiles folder
+# (../profiles) relative to itself.
+"$BIN" review --policy "$POLICY" "$dir/review.json" >"$dir/response.json" ||
     { echo "bench: seccomp-guard review failed on $REVIEW" >&2; exit 1; }
 response=$(cat "$dir/response.json")
 body_bytes=$(wc -c <"$dir/review.json")
@@ -127,7 +128,7 @@ pids="$pids $ngx_pid"
 
 sg_port=$(free_port)
 # shellcheck disable=SC2086
-taskset -c "$SERVER_CPU" "$BIN" serve --policy "$dir/policy.yaml" --tls-cert "$dir/certs/tls.crt" \
+taskset -c "$SERVER_CPU" "$BIN" serve --policy "$POLICY" --tls-cert "$dir/certs/tls.crt" \
     --tls-key "$dir/certs/tls.key" --listen "127.0.0.1:$sg_port" $SERVER_ARGS \
     >"$dir/decisions.log" 2>"$dir/events.log" &
 sg_pid=$!
