@@ -372,14 +372,16 @@ struct plan_item {
     enum action action;
     char *text; /* the bytes to write (ACT_WRITE) */
     size_t len;
+    bool drop_old; /* ACT_SKIPPED, and the copy installed earlier is permissive too */
     struct judgement j;
 };
 
 struct sync {
-    struct listing from;   /* the walk of --from */
-    struct listing record; /* what was installed before (names) */
-    struct listing kept;   /* what is installed after (names) */
-    struct plan_item *plan;
+    struct listing from;    /* the walk of --from */
+    struct listing record;  /* what was installed before (names) */
+    struct listing kept;    /* what is installed after (names) */
+    struct plan_item *plan; /* one per file of `from` */
+    size_t n_plan;
     size_t bytes;      /* read from --from */
     bool walked;       /* --from could be listed */
     bool record_dirty; /* the record has lines to drop: write it again */
@@ -389,7 +391,7 @@ struct sync {
 
 static void sync_release(struct sync *s)
 {
-    for (size_t i = 0; s->plan != NULL && i < s->from.n; i++)
+    for (size_t i = 0; i < s->n_plan; i++)
         free(s->plan[i].text);
     free(s->plan);
     listing_release(&s->from);
@@ -415,6 +417,22 @@ static bool same_as_installed(const char *dst, const char *text, size_t len)
     same = old_len == len && memcmp(old, text, len) == 0;
     free(old);
     return same;
+}
+
+/* Whether the file at `dst` is a profile that enforces nothing. */
+static bool installed_is_permissive(const struct install *in, const char *dst)
+{
+    struct judgement j;
+    struct stat st;
+    char *text = NULL;
+    size_t len = 0;
+
+    if (lstat(dst, &st) != 0 || !S_ISREG(st.st_mode) ||
+        sg_file_read(dst, SG_PROFILE_MAX_BYTES, &text, &len, NULL, NULL) < 0)
+        return false;
+    judge(in->arch, text, len, &j);
+    free(text);
+    return j.ok && j.permissive;
 }
 
 /* Reads and judges one profile; says at once why one is not installed. */
@@ -449,11 +467,15 @@ static void plan_one(struct install *in, struct sync *s, struct plan_item *it)
               lstat(dst, &st) == 0 ? "the file already at" : "nothing is installed at", dst,
               lstat(dst, &st) == 0 ? " stays" : "");
     } else if (it->action == ACT_SKIPPED) {
+        /* Installed by an earlier run with --allow-permissive: without it
+         * now, that copy goes too. An enforcing earlier version stays. */
         s->skipped++;
+        it->drop_old = listing_has(&s->record, it->e->rel) && installed_is_permissive(in, dst);
         EVENT(in, "warn", "skipped",
               "%s: not installed: %s. A pod naming it runs with every syscall allowed, wherever "
-              "the policy does not judge profiles; --allow-permissive installs it anyway",
-              it->e->rel, it->j.text);
+              "the policy does not judge profiles; --allow-permissive installs it anyway%s",
+              it->e->rel, it->j.text,
+              it->drop_old ? "; the permissive copy installed earlier is removed" : "");
     }
 }
 
@@ -509,8 +531,8 @@ static void write_one(struct install *in, struct sync *s, const struct plan_item
           it->j.permissive ? " (installed because of --allow-permissive)" : "");
 }
 
-/* Removes a file this command installed whose profile left --from. */
-static void remove_one(struct install *in, struct sync *s, const char *rel)
+/* Removes a file this command installed, for the reason `why`. */
+static void remove_one(struct install *in, struct sync *s, const char *rel, const char *why)
 {
     char dst[PATH_MAX];
     struct sg_error err;
@@ -532,15 +554,14 @@ static void remove_one(struct install *in, struct sync *s, const char *rel)
     if (rc < 0) {
         s->failed++;
         s->io_failed = true;
-        EVENT(in, "error", "failed", "%s: no longer in %s, but not removed: %s", rel, in->from,
-              err.msg);
+        EVENT(in, "error", "failed", "%s: %s, but not removed: %s", rel, why, err.msg);
         if (listing_add(&s->kept, rel, NULL) < 0)
             EVENT(in, "error", "record", "out of memory: %s is forgotten", rel);
         return;
     }
     if (rc == 0) {
         s->removed++;
-        EVENT(in, "info", "removed", "%s: removed %s: no longer in %s", rel, dst, in->from);
+        EVENT(in, "info", "removed", "%s: removed %s: %s", rel, dst, why);
     }
 }
 
@@ -714,6 +735,7 @@ static int record_ahead(struct install *in, struct sync *s)
 
 static enum status sync_once(struct install *in, struct sync *s)
 {
+    char gone[PATH_MAX + 32];
     struct sg_error err;
     int start, rc = 0;
 
@@ -725,13 +747,16 @@ static enum status sync_once(struct install *in, struct sync *s)
     }
     s->walked = true;
     start = sync_start(in, s);
-    if (start < 0)
+    if (start < 0) {
+        s->io_failed = true; /* --to may appear: try again */
         return STATUS_UNUSABLE;
+    }
     s->plan = calloc(s->from.n ? s->from.n : 1, sizeof(*s->plan));
     if (s->plan == NULL) {
         EVENT(in, "error", "sync", "out of memory");
         return STATUS_UNUSABLE;
     }
+    s->n_plan = s->from.n;
     for (size_t i = 0; i < s->from.n; i++) {
         s->plan[i].e = &s->from.items[i];
         plan_one(in, s, &s->plan[i]);
@@ -746,15 +771,18 @@ static enum status sync_once(struct install *in, struct sync *s)
             write_one(in, s, it);
         else if (it->action == ACT_UNCHANGED)
             s->unchanged++;
+        if (it->drop_old)
+            remove_one(in, s, it->e->rel, "permissive, and --allow-permissive is not given");
         /* A copy installed earlier is still ours, even when this version
          * of it was not installed. */
-        if (it->action == ACT_WRITE || it->action == ACT_UNCHANGED ||
-            listing_has(&s->record, it->e->rel))
+        else if (it->action == ACT_WRITE || it->action == ACT_UNCHANGED ||
+                 listing_has(&s->record, it->e->rel))
             rc = listing_add(&s->kept, it->e->rel, NULL);
     }
+    snprintf(gone, sizeof(gone), "no longer in %s", in->from);
     for (size_t i = 0; i < s->record.n && rc == 0; i++) {
         if (!listing_has(&s->from, s->record.items[i].rel))
-            remove_one(in, s, s->record.items[i].rel);
+            remove_one(in, s, s->record.items[i].rel, gone);
     }
     listing_sort(&s->kept);
     if (rc < 0 || ((s->record_dirty || !listing_equal(&s->kept, &s->record)) &&
@@ -825,19 +853,27 @@ static unsigned wait_for(unsigned seconds)
     return sg_signals_take();
 }
 
+/* One sync; `last` becomes what it saw. Returns whether it failed in a way
+ * worth trying again without a change (a write, not a refusal). */
+static bool sync_and_snapshot(struct install *in, struct snapshot *last)
+{
+    struct sync s;
+    bool retry = sync_once(in, &s) != STATUS_OK && s.io_failed;
+
+    last->valid = s.walked;
+    last->from = s.from; /* the plan points into it: freed with the snapshot */
+    s.from = (struct listing){0};
+    snapshot_to(in, &s.kept, &last->to);
+    sync_release(&s);
+    return retry;
+}
+
 static int watch(struct install *in)
 {
     struct snapshot last = {0}, now;
-    struct sync s;
     time_t last_sync = time(NULL);
-    bool retry;
+    bool retry = sync_and_snapshot(in, &last);
 
-    retry = sync_once(in, &s) != STATUS_OK && s.io_failed;
-    last.from = s.from;
-    last.valid = s.walked;
-    s.from = (struct listing){0};
-    snapshot_to(in, &s.kept, &last.to);
-    sync_release(&s);
     for (;;) {
         unsigned sig = wait_for(in->interval);
         if (sig & SG_SIGNAL_STOP)
@@ -851,12 +887,7 @@ static int watch(struct install *in)
         snapshot_release(&now);
         snapshot_release(&last);
         last_sync = time(NULL);
-        retry = sync_once(in, &s) != STATUS_OK && s.io_failed;
-        last.valid = s.walked;
-        last.from = s.from;
-        s.from = (struct listing){0};
-        snapshot_to(in, &s.kept, &last.to);
-        sync_release(&s);
+        retry = sync_and_snapshot(in, &last);
     }
     snapshot_release(&last);
     EVENT(in, "info", "stop", "stopped by a signal");
@@ -872,8 +903,9 @@ void sg_cmd_profile_install_usage(FILE *out)
             "        starting with . are skipped, linked files followed) into --to at the same\n"
             "        path, mode 0644, each file replaced whole. A profile that does not parse\n"
             "        or that runc refuses is not installed (a copy installed earlier stays);\n"
-            "        a permissive or unconfined one only with --allow-permissive. Removes\n"
-            "        what it installed earlier and is gone from --from, nothing else (the\n"
+            "        a permissive or unconfined one only with --allow-permissive (without\n"
+            "        it, a permissive copy installed earlier goes). Removes what it\n"
+            "        installed earlier and is gone from --from, nothing else (the\n"
             "        file .seccomp-guard-installed in --to names what it installed). --watch\n"
             "        syncs again whenever --from or an installed file changes (checked every\n"
             "        --interval seconds, default %d; SIGHUP: at once) until SIGTERM or SIGINT.\n"

@@ -166,6 +166,16 @@ def enforcing_installed(tmp):
         fail("a permissive profile installed is said at level warn")
     event(r, "sync", "2 installed, 4 unchanged")
 
+    # Run without --allow-permissive again: the permissive copies it
+    # installed go, the rest stays.
+    r = install(src, dst)
+    expect(r, 1, "install without --allow-permissive after one with it")
+    del want["audit.json"], want["empty.json"]
+    same_tree(dst, want)
+    event(r, "skipped", "audit.json: not installed")
+    event(r, "removed", "audit.json: removed")
+    event(r, "removed", "empty.json: removed")
+
     # Without the permissive ones in --from, a clean run is exit 0 and
     # writes nothing.
     os.remove(os.path.join(src, "audit.json"))
@@ -175,7 +185,8 @@ def enforcing_installed(tmp):
     expect(r, 0, "install of enforcing profiles only")
     if any(os.stat(os.path.join(dst, p)).st_ino != before[p] for p in ENFORCING):
         fail("an unchanged profile was written again")
-    event(r, "removed", "audit.json")
+    if record(dst) != sorted(want):
+        fail(f"record {record(dst)}, want {sorted(want)}")
 
 
 def broken_keeps_old(tmp):
@@ -201,6 +212,13 @@ def broken_keeps_old(tmp):
     event(r, "refused", "nothing is installed at")
     if record(dst) != ["app.json", "deny.json"]:
         fail(f"the old copies are still recorded as installed: {record(dst)}")
+
+    # Made permissive: not installed either, and the enforcing copy stays.
+    write(os.path.join(src, "app.json"), shipped("audit.json"))
+    r = install(src, dst)
+    expect(r, 1, "install of a profile made permissive")
+    event(r, "skipped", "app.json: not installed: permissive")
+    same_tree(dst, {"app.json": good, "deny.json": good})
 
     write(os.path.join(src, "app.json"), shipped("deny-mount.json"))
     os.remove(os.path.join(src, "deny.json"))
