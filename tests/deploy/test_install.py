@@ -5,7 +5,8 @@ sees them (a ConfigMap volume in, the kubelet's seccomp folder out).
 
     test_install.py BINARY REPO CASE
 
-CASE is one of the functions named in CASES below. Exit 0 pass, 1 fail.
+CASE is one of the functions named in CASES below. Exit 0 pass, 1 fail,
+77 skipped (saying why).
 Every wait is bounded (TIMEOUT for a command, WATCH_WAIT for --watch to
 notice a change).
 """
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 
+SKIP = 77
 TIMEOUT = 60      # seconds for any one command; a sync takes milliseconds
 WATCH_WAIT = 10   # seconds --watch --interval 1 may take to notice a change
 RECORD = ".seccomp-guard-installed"
@@ -32,6 +34,10 @@ ENFORCING = ("deny-mount.json", "strict.json", "textbook.json")  # textbook: enf
 NOT_JSON = b'{"defaultAction": "SCMP_ACT_ERRNO",'
 REFUSED = b'{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_DENY"}]}\n'
 UNCONFINED = b"{}\n"
+
+
+class Skip(Exception):
+    pass
 
 
 def fail(msg):
@@ -408,6 +414,32 @@ def usage(tmp):
         fail(f"`profile --help` does not describe install:\n{r.stdout}")
 
 
+def root_without_capabilities(tmp):
+    """What the DaemonSet's securityContext promises is enough: uid 0 with
+    every capability dropped writes the kubelet's root-owned 0755 folder.
+    The same run into a folder of another uid fails, which shows the
+    capabilities really were gone (CAP_DAC_OVERRIDE would write it)."""
+    if os.geteuid() != 0:
+        raise Skip("needs root (the DaemonSet's uid 0)")
+    if shutil.which("setpriv") is None:
+        raise Skip("no setpriv(1)")
+    src = os.path.join(tmp, "from")
+    write(os.path.join(src, "strict.json"), shipped("strict.json"))
+    drop = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+    for owner, code in ((0, 0), (65534, 2)):
+        host = os.path.join(tmp, f"seccomp-{owner}")  # the hostPath, as DirectoryOrCreate makes it
+        os.makedirs(host)
+        os.chown(host, owner, owner)
+        os.chmod(host, 0o755)
+        r = subprocess.run([*drop, BINARY, "profile", "install", "--from", src, "--to",
+                            os.path.join(host, "profiles")], capture_output=True, text=True, timeout=TIMEOUT)
+        expect(r, code, f"install without capabilities into a folder of uid {owner}")
+    if read(os.path.join(tmp, "seccomp-0", "profiles", "strict.json")) != shipped("strict.json"):
+        fail("the profile is not in the root-owned folder")
+    if "Permission denied" not in r.stderr:
+        fail(f"a folder of another uid is refused for want of permission:\n{r.stderr}")
+
+
 def wait_until(cond, what, proc):
     deadline = time.monotonic() + WATCH_WAIT
     while time.monotonic() < deadline:
@@ -474,7 +506,8 @@ def watch(tmp):
 
 
 CASES = {f.__name__: f for f in (enforcing_installed, broken_keeps_old, removal_only_own, planted_links,
-                                 configmap_layout, leftovers_cleaned, limits_fail_closed, usage, watch)}
+                                 configmap_layout, leftovers_cleaned, limits_fail_closed, usage, watch,
+                                 root_without_capabilities)}
 
 
 def main():
@@ -483,6 +516,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sg-install-")
     try:
         CASES[case](tmp)
+    except Skip as e:
+        print(f"SKIP: {case}: {e}")
+        sys.exit(SKIP)
     except AssertionError as e:
         print(f"FAIL: {case}: {e}")
         sys.exit(1)
