@@ -440,6 +440,36 @@ def root_without_capabilities(tmp):
         fail(f"a folder of another uid is refused for want of permission:\n{r.stderr}")
 
 
+def under_runtime_default(tmp):
+    """The DaemonSet runs under RuntimeDefault: install, a sync and a watch
+    stopped by SIGTERM, make no syscall that profile refuses.
+    manifests/profiles/deny-mount.json is RuntimeDefault less the mounts;
+    `profile run` says each call it refuses."""
+    src, dst = os.path.join(tmp, "from"), os.path.join(tmp, "to")
+    os.makedirs(src)
+    shipped_layout(src)
+    run = [BINARY, "profile", "run", os.path.join(PROFILES, "deny-mount.json"), "--", BINARY,
+           "profile", "install", "--from", src, "--to", dst]
+    r = subprocess.run(run, capture_output=True, text=True, timeout=TIMEOUT)
+    expect(r, 1, "install under RuntimeDefault (audit.json skipped)")
+    if "seccomp-guard: refused" in r.stderr or len(os.listdir(dst)) != 4:
+        fail(f"install under RuntimeDefault:\n{r.stderr}")
+    err_path = os.path.join(tmp, "stderr")
+    with open(err_path, "w") as err:
+        p = subprocess.Popen(run + ["--watch", "--interval", "1"], stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: '"event":"sync"' in open(err_path).read(), "a sync under RuntimeDefault", p)
+        p.send_signal(signal.SIGTERM)
+        code = p.wait(timeout=5)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    text = open(err_path).read()
+    if code != 0 or "seccomp-guard: refused" in text or '"event":"stop"' not in text:
+        fail(f"--watch under RuntimeDefault: exit {code}\n{text}")
+
+
 def wait_until(cond, what, proc):
     deadline = time.monotonic() + WATCH_WAIT
     while time.monotonic() < deadline:
@@ -507,7 +537,7 @@ def watch(tmp):
 
 CASES = {f.__name__: f for f in (enforcing_installed, broken_keeps_old, removal_only_own, planted_links,
                                  configmap_layout, leftovers_cleaned, limits_fail_closed, usage, watch,
-                                 root_without_capabilities)}
+                                 root_without_capabilities, under_runtime_default)}
 
 
 def main():
