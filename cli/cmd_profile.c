@@ -1,7 +1,8 @@
-/* cmd_profile.c - `seccomp-guard profile lint | run | record`: seccomp
- * profiles on a workstation. lint reads and judges profiles (profile/lint),
- * run runs a command under one, record writes one from what a command
- * does (profile/sandbox). */
+/* cmd_profile.c - `seccomp-guard profile lint | run | record | install`:
+ * seccomp profiles on a workstation. lint reads and judges profiles
+ * (profile/lint), run runs a command under one, record writes one from what
+ * a command does (profile/sandbox); install, which runs on nodes, is
+ * cmd_profile_install.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "capability.h"
+#include "cmd_profile_install.h"
 #include "commands.h"
 #include "file.h"
 #include "filter.h"
@@ -47,7 +49,9 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: seccomp-guard profile lint [--output text|json] [--arch ARCH] FILE...\n"
                  "       seccomp-guard profile run [--exact] FILE -- COMMAND [ARG...]\n"
-                 "       seccomp-guard profile record [--output FILE] -- COMMAND [ARG...]\n\n"
+                 "       seccomp-guard profile record [--output FILE] -- COMMAND [ARG...]\n"
+                 "       seccomp-guard profile install --from DIR --to DIR [--watch]\n"
+                 "           [--interval SECONDS] [--allow-permissive]\n\n"
                  "Seccomp profiles (the JSON a Localhost seccompProfile names) on this machine,\n"
                  "compiled with libseccomp as runc compiles them. No privileges needed.\n\n"
                  "lint    what each profile really does: enforcing, permissive or no filter at\n"
@@ -67,6 +71,7 @@ static void usage(FILE *out)
                  "        where COMMAND's own output goes too).\n"
                  "        Exit 0 written, 1 written but COMMAND failed (the recording may lack\n"
                  "        what a successful run does), 2 nothing written.\n");
+    sg_cmd_profile_install_usage(out);
 }
 
 /* --- lint ---------------------------------------------------------------- */
@@ -598,7 +603,10 @@ int sg_cmd_profile(int argc, char **argv)
     static const struct {
         const char *name;
         int (*run)(int argc, char **argv);
-    } subs[] = {{"lint", cmd_lint}, {"run", cmd_run}, {"record", cmd_record}};
+    } subs[] = {{"lint", cmd_lint},
+                {"run", cmd_run},
+                {"record", cmd_record},
+                {"install", sg_cmd_profile_install}};
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))) {

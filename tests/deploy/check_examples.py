@@ -181,7 +181,9 @@ def main():
         if r.returncode != 0:
             fail(f"docs/examples/rollout does not build:\n{r.stderr}")
         else:
-            cms = [d for d in yaml.safe_load_all(r.stdout) if d and d.get("kind") == "ConfigMap"]
+            # The policy's ConfigMap, once (the profiles' one is beside it).
+            cms = [d for d in yaml.safe_load_all(r.stdout) if d and d.get("kind") == "ConfigMap"
+                   and d["metadata"]["name"].startswith("seccomp-guard-policy")]
             with open(rollout_policy, "rb") as f:
                 want = f.read()
             if len(cms) != 1 or cms[0]["metadata"]["name"] != "seccomp-guard-policy" or \

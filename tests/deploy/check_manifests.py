@@ -3,9 +3,12 @@
 what the deployment promises: the webhooks fail closed and cannot lock the
 cluster out, they see every pod and pod template, the server runs with
 least privilege and enough replicas, the policy ConfigMap is
-manifests/policies/default.yaml byte for byte, and the NetworkPolicy
-(components/network-policy, built into manifests/, optional in the
-overlays) lets only listed addresses reach the pods' port and nothing out.
+manifests/policies/default.yaml byte for byte, the profiles ConfigMap is
+manifests/profiles/*.json byte for byte and mounted where the policy looks,
+the NetworkPolicy (components/network-policy, built into manifests/,
+optional in the overlays) lets only listed addresses reach the pods' port
+and nothing out, and the node-profiles overlay installs the same profiles
+on every node with the least privilege that can write the kubelet's folder.
 
     check_manifests.py --repo DIR --kubectl PATH --binary PATH
     check_manifests.py --self-test ...   breaks each property in turn and
@@ -17,6 +20,7 @@ kubectl is missing outside CI.
 
 import argparse
 import base64
+import collections
 import copy
 import os
 import re
@@ -35,6 +39,12 @@ TLS_SECRET = "seccomp-guard-tls"
 POLICY_CM = "seccomp-guard-policy"
 TLS_DIR = "/etc/seccomp-guard/tls"
 POLICY_DIR = "/etc/seccomp-guard/policy"
+PROFILES_CM = "seccomp-guard-profiles"
+PROFILES_DIR = "/etc/seccomp-guard/profiles"  # where the policy's profiles.folder (../profiles) points
+NODE_FOLDER = "profiles"                      # the policy's profiles.nodeFolder when it names none
+NODE_NS = "seccomp-guard-nodes"
+NODE_DS = "seccomp-guard-node-profiles"
+KUBELET_SECCOMP = "/var/lib/kubelet/seccomp"
 WEBHOOK_TIMEOUT_MAX = 10  # "a few seconds"; the API server allows 30
 SERVICE_NAMES = [NAME, f"{NAME}.{NS}", f"{NAME}.{NS}.svc", f"{NAME}.{NS}.svc.cluster.local"]
 
@@ -333,13 +343,13 @@ def check_network_policy(c, objs, required):
                      f"NetworkPolicy ingress[{i}]: {block.get('cidr')} is not everyone")
 
 
-def check_top(c, objs, policy_bytes, project_version):
+def check_top(c, objs, src, project_version):
     """manifests/ itself: the overlays' checks, and the NetworkPolicy."""
-    check_common(c, objs, policy_bytes, project_version)
+    check_common(c, objs, src, project_version)
     check_network_policy(c, objs, required=True)
 
 
-def check_common(c, objs, policy_bytes, project_version):
+def check_common(c, objs, src, project_version):
     c.expect(find(objs, "Namespace", NS) is not None, f"Namespace {NS} is part of the manifests")
     for o in objs:
         kind, meta = o.get("kind"), o.get("metadata", {})
@@ -350,18 +360,20 @@ def check_common(c, objs, policy_bytes, project_version):
     cm = find(objs, "ConfigMap", POLICY_CM)
     if c.expect(cm is not None, f"one ConfigMap named {POLICY_CM} (no hash suffix)"):
         data = dig(cm, "data", "policy.yaml")
-        c.expect(data is not None and data.encode("utf-8") == policy_bytes,
+        c.expect(data is not None and data.encode("utf-8") == src.policy,
                  f"ConfigMap {POLICY_CM} key policy.yaml is manifests/policies/default.yaml byte for byte")
         c.expect(set((cm.get("data") or {}).keys()) == {"policy.yaml"} and not cm.get("binaryData"),
                  f"ConfigMap {POLICY_CM} holds only policy.yaml")
     check_webhooks(c, objs)
     check_deployment(c, objs, project_version)
+    check_profiles_configmap(c, objs, NS, src.profiles)
+    check_profiles_mount(c, objs, src)
     check_network_policy(c, objs, required=False)
 
 
-def check_certs_overlay(c, objs, policy_bytes, project_version, ca, crt):
+def check_certs_overlay(c, objs, src, project_version, ca, crt):
     """ca, crt: the bytes of tls/ca.crt and tls/tls.crt as `certs` wrote them."""
-    check_common(c, objs, policy_bytes, project_version)
+    check_common(c, objs, src, project_version)
     for kind in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
         bundle = dig(find(objs, kind, NAME), "webhooks", 0, "clientConfig", "caBundle")
         c.expect(bundle is not None and base64.b64decode(bundle) == ca,
@@ -376,8 +388,8 @@ def check_certs_overlay(c, objs, policy_bytes, project_version, ca, crt):
         c.expect("ca.key" not in data, f"Secret {TLS_SECRET} does not carry the CA's private key")
 
 
-def check_cert_manager_overlay(c, objs, policy_bytes, project_version):
-    check_common(c, objs, policy_bytes, project_version)
+def check_cert_manager_overlay(c, objs, src, project_version):
+    check_common(c, objs, src, project_version)
     certs = [o for o in objs if o.get("kind") == "Certificate" and dig(o, "spec", "secretName") == TLS_SECRET]
     if not c.expect(len(certs) == 1, f"one cert-manager Certificate writes the Secret {TLS_SECRET}"):
         return
@@ -395,6 +407,163 @@ def check_cert_manager_overlay(c, objs, policy_bytes, project_version):
     issuer = dig(cert, "spec", "issuerRef") or {}
     c.expect(issuer.get("kind", "Issuer") != "Issuer" or find(objs, "Issuer", issuer.get("name")) is not None,
              f"the Issuer {issuer.get('name')} is part of the overlay")
+
+
+# --- seccomp profiles: the webhook's ConfigMap and the nodes' copy --------
+
+def policy_profiles(policy):
+    """(the folder the webhook's pod reads profiles from, the node folder
+    they are named under) as the policy's `profiles` section says, with
+    folder relative to the policy file's own folder; the shipped layout
+    when the policy has no such section."""
+    try:
+        doc = yaml.safe_load(policy)
+    except yaml.YAMLError:
+        doc = None
+    sec = doc.get("profiles") if isinstance(doc, dict) else None
+    if not isinstance(sec, dict):
+        return PROFILES_DIR, NODE_FOLDER
+    folder = sec.get("folder")
+    in_pod = os.path.normpath(os.path.join(POLICY_DIR, str(folder))) if folder else None
+    return in_pod, str(sec.get("nodeFolder", NODE_FOLDER)).strip("/")
+
+
+def check_profiles_configmap(c, objs, ns, profiles):
+    """The profiles ConfigMap in `ns` is manifests/profiles/*.json, each
+    file a key, byte for byte, and nothing else."""
+    cm = find(objs, "ConfigMap", PROFILES_CM)
+    if not c.expect(cm is not None, f"one ConfigMap named {PROFILES_CM} (no hash suffix)"):
+        return
+    c.expect(dig(cm, "metadata", "namespace") == ns, f"ConfigMap {PROFILES_CM} is in namespace {ns}")
+    data = cm.get("data") or {}
+    c.expect(set(data) == set(profiles) and not cm.get("binaryData"),
+             f"ConfigMap {PROFILES_CM} holds exactly manifests/profiles/*.json: {sorted(data)}, "
+             f"want {sorted(profiles)}")
+    for name, want in profiles.items():
+        c.expect(name in data and data[name].encode("utf-8") == want,
+                 f"ConfigMap {PROFILES_CM} key {name} is manifests/profiles/{name} byte for byte")
+
+
+def check_profiles_mount(c, objs, src):
+    """The webhook's pod has the profiles ConfigMap where the policy reads
+    them, read-only, as a whole folder (updates are seen)."""
+    folder, _ = policy_profiles(src.policy)
+    pod = dig(find(objs, "Deployment", NAME), "spec", "template", "spec") or {}
+    ctr = dig(pod, "containers", 0) or {}
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    m = {m.get("mountPath"): m for m in ctr.get("volumeMounts") or []}.get(folder) or {}
+    c.expect(dig(volumes, m.get("name"), "configMap", "name") == PROFILES_CM,
+             f"{folder} (the policy's profiles folder) is the ConfigMap {PROFILES_CM}")
+    c.expect(m.get("readOnly") is True, f"{folder} is mounted read-only")
+    c.expect("subPath" not in m and "subPathExpr" not in m,
+             f"{folder} is a whole directory (a subPath mount never sees updates)")
+
+
+def arg_value(args, flag):
+    return args[args.index(flag) + 1] if flag in args and args.index(flag) + 1 < len(args) else None
+
+
+def check_node_pod(c, objs, pod, src):
+    """The installer's pod: the ConfigMap in, the kubelet's seccomp folder
+    (and nothing else of the host) out, at the node folder the policy
+    names profiles by."""
+    ctrs = pod.get("containers") or []
+    if not c.expect(len(ctrs) == 1 and not pod.get("initContainers"),
+                    f"the installer's pod has one container and no init containers, has {len(ctrs)}"):
+        return
+    ctr = ctrs[0]
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    host = [v for v in volumes.values() if "hostPath" in v]
+    c.expect(len(host) == 1, f"the installer's pod has one hostPath volume, has {len(host)}")
+    c.expect(all(set(v) - {"name"} <= {"configMap", "hostPath"} for v in volumes.values()),
+             "the installer's volumes are the ConfigMap and the hostPath only")
+    hp = dig(host, 0, "hostPath") or {}
+    c.expect(hp.get("path") == KUBELET_SECCOMP,
+             f"the hostPath is exactly {KUBELET_SECCOMP}, not {hp.get('path')}")
+    c.expect(hp.get("type") == "DirectoryOrCreate", f"the hostPath type is DirectoryOrCreate, not {hp.get('type')}")
+    mounts = ctr.get("volumeMounts") or []
+    by_vol = {m.get("name"): m for m in mounts}
+    cm_vol = [n for n, v in volumes.items() if dig(v, "configMap", "name") == PROFILES_CM]
+    cm_mount = by_vol.get(cm_vol[0] if cm_vol else None) or {}
+    host_mount = by_vol.get(dig(host, 0, "name")) or {}
+    c.expect(cm_mount.get("readOnly") is True, f"the ConfigMap {PROFILES_CM} is mounted read-only")
+    for m in (cm_mount, host_mount):
+        c.expect(bool(m) and "subPath" not in m and "subPathExpr" not in m,
+                 f"{m.get('mountPath')} is mounted whole (no subPath)")
+
+    cmd = (ctr.get("command") or []) + (ctr.get("args") or [])
+    _, node_folder = policy_profiles(src.policy)
+    want_to = f"{host_mount.get('mountPath')}/{node_folder}"
+    c.expect(cmd[:3] == ["seccomp-guard", "profile", "install"],
+             f"the installer runs `seccomp-guard profile install`, not {cmd[:3]}")
+    c.expect(arg_value(cmd, "--from") == cm_mount.get("mountPath"),
+             f"--from is the ConfigMap's folder {cm_mount.get('mountPath')}, not {arg_value(cmd, '--from')}")
+    c.expect(arg_value(cmd, "--to") == want_to,
+             f"--to is {want_to} ({KUBELET_SECCOMP}/{node_folder} on the node, the policy's nodeFolder), "
+             f"not {arg_value(cmd, '--to')}")
+    c.expect("--watch" in cmd, "the installer runs with --watch (it follows ConfigMap updates)")
+    c.expect("--allow-permissive" not in cmd, "the installer leaves permissive profiles out (no --allow-permissive)")
+    check_node_container(c, pod, ctr)
+
+
+def check_node_container(c, pod, ctr):
+    """Least privilege that can write a root-owned 0755 folder: uid 0 and
+    nothing else (no capability, no privilege, no escalation)."""
+    where = "the installer"
+    sc = ctr.get("securityContext") or {}
+    psc = pod.get("securityContext") or {}
+    c.expect(sc.get("allowPrivilegeEscalation") is False, f"{where}: allowPrivilegeEscalation is false")
+    c.expect(sc.get("readOnlyRootFilesystem") is True, f"{where}: readOnlyRootFilesystem is true")
+    c.expect(not sc.get("privileged"), f"{where}: not privileged")
+    c.expect("ALL" in (dig(sc, "capabilities", "drop") or []), f"{where}: capabilities.drop holds ALL")
+    c.expect(not dig(sc, "capabilities", "add"), f"{where}: adds no capability")
+    prof = dig(sc, "seccompProfile", "type") or dig(psc, "seccompProfile", "type")
+    c.expect(prof == "RuntimeDefault", f"{where}: seccompProfile is RuntimeDefault, not {prof}")
+    c.expect(not pod.get("hostNetwork") and not pod.get("hostPID") and not pod.get("hostIPC"),
+             f"{where}: shares no host namespace")
+    c.expect(pod.get("automountServiceAccountToken") is False, f"{where}: mounts no service account token")
+    res = ctr.get("resources") or {}
+    c.expect(bool(dig(res, "requests", "cpu")) and bool(dig(res, "requests", "memory")),
+             f"{where}: requests cpu and memory")
+    c.expect(bool(dig(res, "limits", "memory")), f"{where}: has a memory limit")
+
+
+def check_node_profiles_overlay(c, objs, src, project_version):
+    """overlays/node-profiles: a DaemonSet on every node installing the
+    same profiles the webhook judges into the kubelet's seccomp folder."""
+    ns = find(objs, "Namespace", NODE_NS)
+    if c.expect(ns is not None, f"Namespace {NODE_NS} is part of the overlay"):
+        # hostPath is refused at PSA baseline and restricted.
+        c.expect(dig(ns, "metadata", "labels", "pod-security.kubernetes.io/enforce") == "privileged",
+                 f"Namespace {NODE_NS} enforces PSA privileged (the hostPath needs it)")
+    for o in objs:
+        kind, meta = o.get("kind"), o.get("metadata", {})
+        if kind not in CLUSTER_SCOPED:
+            c.expect(meta.get("namespace") == NODE_NS, f"{kind}/{meta.get('name')} is in namespace {NODE_NS}")
+    check_profiles_configmap(c, objs, NODE_NS, src.profiles)
+    ds = find(objs, "DaemonSet", NODE_DS)
+    if not c.expect(ds is not None, f"one DaemonSet named {NODE_DS}"):
+        return
+    spec = ds.get("spec") or {}
+    labels = dig(spec, "template", "metadata", "labels") or {}
+    pod = dig(spec, "template", "spec") or {}
+    c.expect(selects(spec.get("selector"), labels), "DaemonSet selector matches its pod labels")
+    c.expect(dig(spec, "updateStrategy", "type", default="RollingUpdate") == "RollingUpdate",
+             "DaemonSet updates by RollingUpdate")
+    c.expect(any(t.get("operator") == "Exists" and not t.get("key") and not t.get("effect")
+                 for t in pod.get("tolerations") or []),
+             "the installer tolerates every taint (it must be on every node)")
+    c.expect(not pod.get("nodeSelector") and not pod.get("affinity"), "the installer is not limited to some nodes")
+    pc = pod.get("priorityClassName")
+    c.expect(bool(pc) and find(objs, "PriorityClass", pc) is not None,
+             f"the installer has a priorityClassName that is part of the overlay, not {pc}")
+    sa = find(objs, "ServiceAccount", pod.get("serviceAccountName"))
+    c.expect(sa is not None and sa.get("automountServiceAccountToken") is False,
+             "the installer's ServiceAccount is part of the overlay and automounts no token")
+    image = dig(pod, "containers", 0, "image", default="")
+    c.expect(image.endswith(":" + project_version),
+             f"image tag is the project version {project_version} (CMakeLists.txt), not {image}")
+    check_node_pod(c, objs, pod, src)
 
 
 # --- building ------------------------------------------------------------
@@ -425,14 +594,29 @@ def make_certs(binary, overlay):
         raise RuntimeError(f"`seccomp-guard certs` failed ({r.returncode}):\n{r.stderr.strip()}")
 
 
+# What the manifests are built from: manifests/policies/default.yaml's
+# bytes, and {name: bytes} of manifests/profiles/*.json.
+Sources = collections.namedtuple("Sources", "policy profiles")
+
+
+def read_sources(manifests):
+    with open(os.path.join(manifests, "policies", "default.yaml"), "rb") as f:
+        policy = f.read()
+    profiles = {}
+    folder = os.path.join(manifests, "profiles")
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".json"):
+            with open(os.path.join(folder, name), "rb") as f:
+                profiles[name] = f.read()
+    return Sources(policy, profiles)
+
+
 def build_all(args):
-    """Returns [(label, check function, objects, extra args)], the policy
-    bytes and the project version."""
+    """Returns [(label, check function, objects, extra args)], the Sources
+    and the project version."""
     repo = args.repo
     manifests = os.path.join(repo, "manifests")
-    default = os.path.join(manifests, "policies", "default.yaml")
-    with open(default, "rb") as f:
-        policy_bytes = f.read()
+    src = read_sources(manifests)
     version = project_version(repo)
 
     # A copy, so that the certs overlay can be given its generated files.
@@ -451,16 +635,18 @@ def build_all(args):
             with open(os.path.join(certs_overlay, "tls", name), "rb") as f:
                 pems.append(f.read())
         builds.append(("overlays/certs", check_certs_overlay, kustomize(args.kubectl, certs_overlay), tuple(pems)))
+        builds.append(("overlays/node-profiles", check_node_profiles_overlay,
+                       kustomize(args.kubectl, os.path.join(manifests, "overlays", "node-profiles")), ()))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return builds, policy_bytes, version
+    return builds, src, version
 
 
-def run_checks(builds, policy_bytes, version):
+def run_checks(builds, src, version):
     failures = []
     for label, fn, objs, extra in builds:
         c = Checker(label)
-        fn(c, objs, policy_bytes, version, *extra)
+        fn(c, objs, src, version, *extra)
         failures += c.failures
     return failures
 
@@ -618,6 +804,45 @@ BREAKAGES = [
     ("NetworkPolicy selects other pods", lambda o: _np(o)["podSelector"].update(matchLabels={"app": "x"})),
 ]
 
+def _ds(objs):
+    return find(objs, "DaemonSet", NODE_DS)["spec"]["template"]["spec"]
+
+
+def _ds_ctr(objs):
+    return _ds(objs)["containers"][0]
+
+
+def _ds_args(objs, edit):
+    _ds_ctr(objs)["args"] = edit(_ds_ctr(objs)["args"])
+
+
+def _ds_host(objs):
+    return [v for v in _ds(objs)["volumes"] if "hostPath" in v][0]["hostPath"]
+
+
+def _ds_mount(objs, path):
+    return [m for m in _ds_ctr(objs)["volumeMounts"] if m["mountPath"] == path][0]
+
+
+def _cm_edit(edit):
+    return lambda o: edit(find(o, "ConfigMap", PROFILES_CM)["data"])
+
+
+def _profiles_mount(objs):
+    return [m for m in _ctr(objs)["volumeMounts"] if m["mountPath"] == PROFILES_DIR][0]
+
+
+BREAKAGES += [
+    ("profile one byte off", _cm_edit(lambda d: d.update({"strict.json": d["strict.json"] + " "}))),
+    ("a profile left out", _cm_edit(lambda d: d.pop("deny-mount.json"))),
+    ("a profile not in manifests/profiles", _cm_edit(lambda d: d.update({"extra.json": "{}"}))),
+    ("profiles ConfigMap hashed", lambda o: find(o, "ConfigMap", PROFILES_CM)["metadata"].update(
+        name=PROFILES_CM + "-5f7c9b")),
+    ("profiles mounted elsewhere", lambda o: _profiles_mount(o).update(mountPath="/etc/seccomp-guard/profile")),
+    ("profiles by subPath", lambda o: _profiles_mount(o).update(subPath="strict.json")),
+    ("profiles writable", lambda o: _profiles_mount(o).update(readOnly=False)),
+]
+
 OVERLAY_BREAKAGES = {
     "overlays/certs": [
         ("no caBundle", lambda o: _vwh(o)["clientConfig"].pop("caBundle")),
@@ -632,14 +857,85 @@ OVERLAY_BREAKAGES = {
             c["spec"]["dnsNames"].remove(f"{NAME}.{NS}.svc") for c in o
             if c.get("kind") == "Certificate" and c["spec"].get("secretName") == TLS_SECRET]),
     ],
+    "overlays/node-profiles": [
+        ("privileged", lambda o: _ds_ctr(o)["securityContext"].update(privileged=True)),
+        ("CAP_DAC_OVERRIDE added", lambda o: _ds_ctr(o)["securityContext"]["capabilities"].update(
+            add=["DAC_OVERRIDE"])),
+        ("capabilities kept", lambda o: _ds_ctr(o)["securityContext"]["capabilities"].update(drop=[])),
+        ("root filesystem writable", lambda o: _ds_ctr(o)["securityContext"].update(readOnlyRootFilesystem=False)),
+        ("privilege escalation", lambda o: _ds_ctr(o)["securityContext"].update(allowPrivilegeEscalation=True)),
+        ("Unconfined", lambda o: [x["securityContext"].update(seccompProfile={"type": "Unconfined"})
+                                  for x in (_ds(o), _ds_ctr(o))]),
+        ("hostPath of the whole kubelet folder", lambda o: _ds_host(o).update(path="/var/lib/kubelet")),
+        ("hostPath of /", lambda o: _ds_host(o).update(path="/")),
+        ("hostPath without a type", lambda o: _ds_host(o).pop("type")),
+        ("a second hostPath", lambda o: _ds(o)["volumes"].append({"name": "etc", "hostPath": {"path": "/etc"}})),
+        ("an emptyDir besides", lambda o: _ds(o)["volumes"].append({"name": "tmp", "emptyDir": {}})),
+        ("host network", lambda o: _ds(o).update(hostNetwork=True)),
+        ("token mounted", lambda o: _ds(o).update(automountServiceAccountToken=True)),
+        ("no tolerations", lambda o: _ds(o).pop("tolerations")),
+        ("tolerates one taint only", lambda o: _ds(o).update(tolerations=[
+            {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists"}])),
+        ("some nodes only", lambda o: _ds(o).update(nodeSelector={"kubernetes.io/os": "linux", "pool": "a"})),
+        ("no priorityClassName", lambda o: _ds(o).pop("priorityClassName")),
+        ("no memory limit", lambda o: _ds_ctr(o)["resources"].pop("limits")),
+        ("image tag not the version", lambda o: _ds_ctr(o).update(image="seccomp-guard:latest")),
+        ("installs permissive profiles", lambda o: _ds_args(o, lambda a: a + ["--allow-permissive"])),
+        ("no --watch", lambda o: _ds_args(o, lambda a: [x for x in a if x != "--watch"])),
+        ("--to beside the node folder", lambda o: _ds_args(o, lambda a: [
+            "/host-seccomp" if x.startswith("/host-seccomp/") else x for x in a])),
+        ("--from not the ConfigMap", lambda o: _ds_args(o, lambda a: ["/tmp" if x == "/profiles" else x for x in a])),
+        ("ConfigMap writable", lambda o: _ds_mount(o, "/profiles").update(readOnly=False)),
+        ("profile one byte off", _cm_edit(lambda d: d.update({"audit.json": d["audit.json"] + "\n"}))),
+        ("a profile left out", _cm_edit(lambda d: d.pop("strict.json"))),
+        ("ConfigMap in the webhook's namespace", lambda o: find(o, "ConfigMap", PROFILES_CM)["metadata"].update(
+            namespace=NS)),
+        ("PSA baseline", lambda o: find(o, "Namespace", NODE_NS)["metadata"]["labels"].update(
+            {"pod-security.kubernetes.io/enforce": "baseline"})),
+    ],
 }
 
 
-def self_test(builds, policy_bytes, version):
+# The policy's `profiles` section moved away from what the manifests mount
+# and install: (build, what, section, the failure that must be among those).
+POLICY_BREAKAGES = [
+    ("manifests", "policy reads profiles from another folder", {"folder": "../elsewhere"},
+     "/etc/seccomp-guard/elsewhere (the policy's profiles folder) is the ConfigMap"),
+    ("overlays/node-profiles", "policy names profiles under another node folder",
+     {"folder": "../profiles", "nodeFolder": "team"}, "--to is /host-seccomp/team"),
+]
+
+
+def with_profiles(policy, section):
+    """The policy with its `profiles` section replaced by `section`."""
+    doc = yaml.safe_load(policy)
+    doc["profiles"] = section
+    return yaml.safe_dump(doc).encode()
+
+
+def policy_self_test(builds, src, version):
+    """The mount and the installer follow the policy's `profiles` section
+    (the shipped one, or the defaults when the policy has none)."""
     missed = []
+    for label, what, section, needle in POLICY_BREAKAGES:
+        fn, objs, extra = [(b[1], b[2], b[3]) for b in builds if b[0] == label][0]
+        c = Checker(label)
+        fn(c, objs, Sources(with_profiles(src.policy, section), src.profiles), version, *extra)
+        if any(needle in f for f in c.failures):
+            print(f"ok: {label}: {what}: noticed ({needle})")
+        else:
+            missed.append(f"{label}: {what}: NOT noticed: {c.failures}")
+    same = with_profiles(src.policy, {"folder": "../profiles", "nodeFolder": "profiles"})
+    if policy_profiles(same) != (PROFILES_DIR, NODE_FOLDER):
+        missed.append(f"policy_profiles reads the documented section as {policy_profiles(same)}")
+    return missed
+
+
+def self_test(builds, src, version):
+    missed = policy_self_test(builds, src, version)
     for label, fn, objs, extra in builds:
         base = Checker(label)
-        fn(base, objs, policy_bytes, version, *extra)
+        fn(base, objs, src, version, *extra)
         if base.failures:
             missed.append(f"{label}: fails before anything is broken: {base.failures[0]}")
             continue
@@ -648,7 +944,7 @@ def self_test(builds, policy_bytes, version):
             broken = copy.deepcopy(objs)
             breaker(broken)
             c = Checker(label)
-            fn(c, broken, policy_bytes, version, *extra)
+            fn(c, broken, src, version, *extra)
             if c.failures:
                 print(f"ok: {label}: {what}: noticed ({c.failures[0]})")
             else:
@@ -668,17 +964,17 @@ def main():
         print("kubectl not found" + ("" if os.environ.get("CI") else "; SKIP"))
         sys.exit(1 if os.environ.get("CI") else SKIP)
 
-    builds, policy_bytes, version = build_all(args)
+    builds, src, version = build_all(args)
     if args.self_test:
-        missed = self_test(builds, policy_bytes, version)
+        missed = self_test(builds, src, version)
         for m in missed:
             print("FAIL:", m)
         n = sum(len(BREAKAGES) if b[0] == "manifests" else 0 for b in builds) + \
-            sum(len(OVERLAY_BREAKAGES.get(b[0], [])) for b in builds)
+            sum(len(OVERLAY_BREAKAGES.get(b[0], [])) for b in builds) + len(POLICY_BREAKAGES)
         print(f"{n - len(missed)} of {n} breakages noticed")
         sys.exit(1 if missed else 0)
 
-    failures = run_checks(builds, policy_bytes, version)
+    failures = run_checks(builds, src, version)
     for f in failures:
         print("FAIL:", f)
     for label, _, objs, _ in builds:
