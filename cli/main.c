@@ -16,7 +16,9 @@ static const struct command commands[] = {
     {"check", sg_cmd_check, "judge Kubernetes manifests offline: mutation, then validation"},
     {"certs", sg_cmd_certs, "create a CA and a serving certificate for the webhook Service"},
     {"policy", sg_cmd_policy, "validate a policy file and print it with defaults filled in"},
-    {"profile", sg_cmd_profile, "seccomp profiles: lint one, run a command under one, record one"},
+    {"profile", sg_cmd_profile,
+     "seccomp profiles: lint one, run a command under one, record one, install a folder of them on "
+     "a node"},
 };
 
 static void usage(FILE *out)
