@@ -11,6 +11,7 @@
 
 struct walk {
     const char *top;
+    char real_top[PATH_MAX]; /* realpath of top, for symlinked folders */
     const char *suffix;
     struct sg_dir_list *out;
     size_t cap;
@@ -50,11 +51,33 @@ static int add(struct walk *w, const char *rel, const struct stat *st)
 
 static int walk_dir(struct walk *w, const char *rel, int depth);
 
+/* Whether `prefix` is `path` or a folder above it. */
+static bool is_within(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* A symlinked folder is entered when it resolves strictly inside the top
+ * folder (a ConfigMap's `team-a -> ..data/team-a`) and not to a folder
+ * that holds the link itself (which would loop). */
+static bool may_enter_link(const struct walk *w, const char *path, const char *parent)
+{
+    char target[PATH_MAX], here[PATH_MAX];
+
+    if (realpath(path, target) == NULL || realpath(parent, here) == NULL)
+        return false;
+    return is_within(target, w->real_top) && strcmp(target, w->real_top) != 0 &&
+           !is_within(here, target);
+}
+
 /* One name in a folder: a file to list, a folder to enter, or nothing. */
 static int visit(struct walk *w, const char *rel, const char *name, int depth)
 {
-    char path[PATH_MAX], sub[PATH_MAX];
+    char path[PATH_MAX], sub[PATH_MAX], parent[PATH_MAX];
     struct stat st;
+    bool link;
     int n = snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
 
     if (n < 0 || (size_t)n >= sizeof(sub) ||
@@ -62,14 +85,18 @@ static int visit(struct walk *w, const char *rel, const char *name, int depth)
         return sg_error_set(w->err, SG_ERR_LIMIT, "%s: a path under it is too long", w->top);
     if (lstat(path, &st) != 0)
         return 0; /* gone since it was listed: the next listing sees it */
+    link = S_ISLNK(st.st_mode);
+    if (link && stat(path, &st) != 0)
+        return 0; /* a dangling link is no file */
     if (S_ISDIR(st.st_mode)) {
+        snprintf(parent, sizeof(parent), "%s%s%s", w->top, rel[0] ? "/" : "", rel);
+        if (link && !may_enter_link(w, path, parent))
+            return 0;
         if (depth == SG_DIR_MAX_DEPTH)
             return sg_error_set(w->err, SG_ERR_LIMIT, "%s: folders nest more than %d deep at %s",
                                 w->top, SG_DIR_MAX_DEPTH, sub);
         return walk_dir(w, sub, depth + 1);
     }
-    if (S_ISLNK(st.st_mode) && stat(path, &st) != 0)
-        return 0; /* a dangling link is no file */
     if (!S_ISREG(st.st_mode) || !has_suffix(name, w->suffix))
         return 0;
     return add(w, sub, &st);
@@ -107,11 +134,13 @@ static int by_rel(const void *a, const void *b)
 
 int sg_dir_list(const char *dir, const char *suffix, struct sg_dir_list *out, struct sg_error *err)
 {
-    struct walk w = {dir, suffix, out, 0, 0, err};
+    struct walk w = {.top = dir, .suffix = suffix, .out = out, .err = err};
     int rc;
 
     out->items = NULL;
     out->n = 0;
+    if (realpath(dir, w.real_top) == NULL)
+        return sg_error_set(err, SG_ERR_IO, "%s: %s", dir, strerror(errno));
     rc = walk_dir(&w, "", 0);
     if (rc == 0 && out->n > 1)
         qsort(out->items, out->n, sizeof(*out->items), by_rel);

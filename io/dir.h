@@ -4,9 +4,12 @@
  * changed by listing it again.
  *
  * A ConfigMap mount holds `key -> ..data/key` symlinks beside dot-named
- * bookkeeping (`..data`, `..2026_12_05_...`). Names starting with '.' are
- * skipped; a symlink to a file is followed, a symlink to a folder is not
- * (a link to / must not make a reader walk the host). */
+ * bookkeeping (`..data`, `..2026_12_05_...`), and `items[].path:
+ * team-a/app.json` makes `team-a -> ..data/team-a`. Names starting with
+ * '.' are skipped; a symlink to a file is followed; a symlink to a folder
+ * is followed only when it resolves inside the top folder and not to a
+ * folder above the link (a link to / must not make a reader walk the
+ * host, nor a link to its parent loop). */
 #ifndef SG_DIR_H
 #define SG_DIR_H
 
