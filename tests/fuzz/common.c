@@ -49,10 +49,41 @@ static const char policy_yaml[] =
     "    capabilities:\n"
     "      allowedAdd: [ALL]\n"
     "      defaultDrop: [NET_RAW, SYS_ADMIN, ALL]\n"
+    "  - match: {namespaces: [\"inject-*\"]}\n"
+    "    seccomp: {defaultProfile: {type: Localhost, localhostProfile: profiles/deny.json}}\n"
     "  - match: {namespaces: [\"open-*\"], groups: [\"team-*\"]}\n"
     "    seccomp: {defaultProfile: {type: None}}\n"
     "    capabilities: {defaultDrop: []}\n"
     "base: default\n";
+
+/* What a profiles folder would say of three profiles (profileset/ reads
+ * them from files; the fuzzers need no files): Localhost profiles are
+ * judged by these, and legacy-* namespaces inject a permissive one, which
+ * mutation must then leave out. */
+static const struct sg_known_profile known[] = {
+    {"profiles/audit.json", SG_KNOWN_PERMISSIVE,
+     "SCMP_ACT_LOG: every syscall it does not list runs", ""},
+    {"profiles/strict.json", SG_KNOWN_ENFORCING, "unlisted syscalls fail with errno 1",
+     "mount, umount2"},
+    {"profiles/deny.json", SG_KNOWN_ENFORCING, "unlisted syscalls fail with errno 1", ""},
+    {"profiles/none.json", SG_KNOWN_UNCONFINED, "no defaultAction and no syscalls", ""},
+};
+
+static struct sg_known *known_set(void)
+{
+    struct sg_known *k = NULL;
+    struct sg_error err;
+
+    sg_error_clear(&err);
+    if (sg_known_new("fuzz-profiles", &k, &err) < 0)
+        fuzz_fail("the fuzz profiles: %s", err.msg);
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (sg_known_add(k, &known[i], &err) < 0)
+            fuzz_fail("the fuzz profiles: %s", err.msg);
+    }
+    sg_known_seal(k);
+    return k;
+}
 
 void fuzz_fail(const char *fmt, ...)
 {
@@ -76,6 +107,7 @@ const struct sg_policy *fuzz_policy(void)
         if (sg_policy_parse("fuzz-policy.yaml", policy_yaml, strlen(policy_yaml), &policy, &err) <
             0)
             fuzz_fail("the fuzz policy does not parse: %s", err.msg);
+        sg_policy_set_known(policy, known_set());
     }
     return policy;
 }
