@@ -35,7 +35,14 @@ servers=0
 for log in "$logs"/valgrind.*.log; do
     [ -e "$log" ] || continue
     servers=$((servers + 1))
-    if [ -s "$log" ]; then
+    # valgrind does not know seccomp(2) (317 on amd64, 277 on arm64), which
+    # libseccomp calls to probe the kernel when the server compiles its
+    # profiles folder (profile lint): it says so in a warning of five
+    # lines, no error. Any other warning or error still fails.
+    grep -v -E -e '^--[0-9]+-- WARNING: unhandled (amd64|arm64)-linux syscall: (317|277)$' \
+        -e '^--[0-9]+-- (You may be able to write your own handler\.|Read the file README_MISSING_SYSCALL_OR_IOCTL\.|Nevertheless we consider this a bug\.  Please report|it at http://valgrind\.org/support/bug_reports\.html\.)$' \
+        "$log" >"$log.left" || true
+    if [ -s "$log.left" ]; then
         echo "memcheck: valgrind reported, server $(basename "$log" .log | cut -d. -f2):" >&2
         cat "$log" >&2
         status=1

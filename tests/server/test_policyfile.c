@@ -2,7 +2,9 @@
  * file is read and swapped in, an unchanged one is not read again, a bad
  * one is refused with file:line and the last good policy keeps serving
  * (also to a reader that took it before), and a ConfigMap's `..data`
- * symlink swap is seen. */
+ * symlink swap is seen. The same for the policy's profiles folder: a
+ * changed, added or removed profile is read, a broken one keeps the last
+ * good set and says the folder failed. */
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -208,6 +210,218 @@ static void test_no_server_without_a_good_policy(void **state)
     assert_non_null(strstr(err.msg, "empty"));
 }
 
+/* ---- the profiles folder, read and re-read with the policy -------------- */
+
+#define WITH_FOLDER "profiles:\n  folder: profiles\nbase: default\n"
+#define LOG         "{\"defaultAction\":\"SCMP_ACT_LOG\"}"
+#define ERRNO       "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}"
+#define REFUSED     "{\"defaultAction\":\"SCMP_ACT_BOGUS\"}"
+
+/* The kind the policy in force gives a localhostProfile: -1 unknown, -2
+ * no profiles judged at all. */
+static int kind_in_force(struct sg_policyfile *pf, const char *key)
+{
+    struct sg_snapshot *snap = sg_policyfile_acquire(pf);
+    const struct sg_known *k = sg_policy_known(sg_snapshot_value(snap));
+    const struct sg_known_profile *p = k ? sg_known_find(k, key) : NULL;
+    int kind = k == NULL ? -2 : p == NULL ? -1 : (int)p->kind;
+
+    sg_snapshot_release(snap);
+    return kind;
+}
+
+static void make_folder(const struct dir *d, const char *name)
+{
+    char p[PATH_MAX];
+
+    path_in(d, name, p);
+    assert_int_equal(mkdir(p, 0755), 0);
+}
+
+/* A policy beside its profiles folder, with profiles/app.json enforcing. */
+static struct sg_policyfile *start_with_folder(const struct dir *d)
+{
+    struct sg_policyfile *pf = NULL;
+    struct sg_error err;
+    char p[PATH_MAX];
+
+    make_folder(d, "profiles");
+    path_in(d, "profiles/app.json", p);
+    replace(p, ERRNO);
+    path_in(d, "policy.yaml", p);
+    replace(p, WITH_FOLDER);
+    if (sg_policyfile_new(p, &pf, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_ENFORCING);
+    return pf;
+}
+
+/* A profile file replaced while the server runs is the next tick's: the
+ * pod naming it is then judged by what it does now. */
+static void a_changed_profile_is_read_again(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = start_with_folder(d);
+    const struct sg_policyfile_status *st = sg_policyfile_status(pf);
+    struct sg_error err;
+    char p[PATH_MAX], folder[PATH_MAX];
+    bool reloaded = true;
+
+    path_in(d, "profiles", folder);
+    assert_true(st->has_folder);
+    assert_string_equal(st->folder, folder); /* relative to the policy's folder */
+    assert_int_equal(st->n_profiles, 1);
+    assert_int_equal(st->n_permissive, 0);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_false(reloaded); /* nothing changed: nothing read */
+
+    path_in(d, "profiles/app.json", p);
+    replace(p, LOG);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_PERMISSIVE);
+    assert_int_equal(st->n_permissive, 1);
+
+    path_in(d, "profiles/new.json", p); /* a file added */
+    replace(p, ERRNO);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_int_equal(kind_in_force(pf, "profiles/new.json"), SG_KNOWN_ENFORCING);
+    assert_int_equal(st->n_profiles, 2);
+    assert_int_equal(unlink(p), 0); /* and removed: unknown again */
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_int_equal(kind_in_force(pf, "profiles/new.json"), -1);
+    sg_policyfile_free(pf);
+}
+
+/* A profile the runtime would refuse keeps the last good set (and policy),
+ * says the folder failed, and is not refused again on every tick. */
+static void a_broken_profile_keeps_the_last_good_set(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = start_with_folder(d);
+    const struct sg_policyfile_status *st = sg_policyfile_status(pf);
+    struct sg_error err;
+    char p[PATH_MAX], moved[PATH_MAX];
+    bool reloaded = true;
+
+    path_in(d, "profiles/app.json", p);
+    replace(p, REFUSED);
+    sg_error_clear(&err);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), SG_ERR_INVALID);
+    assert_false(reloaded);
+    assert_true(st->profiles_failed);
+    assert_non_null(strstr(err.msg, p));
+    assert_non_null(strstr(err.msg, "SCMP_ACT_BOGUS"));
+    assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_ENFORCING);
+    assert_int_equal(st->n_profiles, 1);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_false(reloaded);
+
+    replace(p, LOG); /* fixed (and permissive now) */
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_false(st->profiles_failed);
+    assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_PERMISSIVE);
+
+    /* The folder gone (a volume remounting): refused once, kept, and read
+     * again when it is back. */
+    path_in(d, "profiles", p);
+    path_in(d, "profiles.away", moved);
+    assert_int_equal(rename(p, moved), 0);
+    sg_error_clear(&err);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), SG_ERR_IO);
+    assert_true(st->profiles_failed);
+    assert_non_null(strstr(err.msg, p));
+    assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_PERMISSIVE);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_false(reloaded);
+    assert_int_equal(rename(moved, p), 0);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_false(st->profiles_failed);
+    sg_policyfile_free(pf);
+}
+
+/* The profiles folder as a ConfigMap volume: the kubelet's ..data swap
+ * is a change, and the keys stay the files' names. */
+static void a_configmap_swap_of_the_profiles_is_seen(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = NULL;
+    struct sg_error err;
+    char p[PATH_MAX], data[PATH_MAX], tmp[PATH_MAX];
+    bool reloaded = false;
+
+    make_folder(d, "profiles");
+    make_folder(d, "profiles/..v1");
+    make_folder(d, "profiles/..v2");
+    path_in(d, "profiles/..v1/app.json", p);
+    replace(p, ERRNO);
+    path_in(d, "profiles/..v2/app.json", p);
+    replace(p, LOG);
+    path_in(d, "profiles/..data", data);
+    path_in(d, "profiles/..data_tmp", tmp);
+    assert_int_equal(symlink("..v1", data), 0);
+    path_in(d, "profiles/app.json", p);
+    assert_int_equal(symlink("..data/app.json", p), 0);
+    path_in(d, "policy.yaml", p);
+    replace(p, WITH_FOLDER);
+    assert_int_equal(sg_policyfile_new(p, &pf, &err), 0);
+    assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_ENFORCING);
+    assert_int_equal(sg_policyfile_status(pf)->n_profiles, 1); /* not ..v1/app.json too */
+
+    assert_int_equal(symlink("..v2", tmp), 0);
+    assert_int_equal(rename(tmp, data), 0);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_PERMISSIVE);
+    sg_policyfile_free(pf);
+}
+
+/* A policy that drops its profiles section stops judging by the folder,
+ * and the folder's changes no longer reload anything. */
+static void a_policy_without_the_section_forgets_the_folder(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = start_with_folder(d);
+    struct sg_error err;
+    char p[PATH_MAX];
+    bool reloaded = false;
+
+    path_in(d, "policy.yaml", p);
+    replace(p, BASELINE);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_true(reloaded);
+    assert_false(sg_policyfile_status(pf)->has_folder);
+    assert_int_equal(kind_in_force(pf, "profiles/app.json"), -2);
+    path_in(d, "profiles/app.json", p);
+    replace(p, LOG);
+    assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
+    assert_false(reloaded);
+    sg_policyfile_free(pf);
+}
+
+/* The server does not start with a profile the runtime would refuse. */
+static void no_server_with_a_broken_profile(void **state)
+{
+    struct dir *d = *state;
+    struct sg_policyfile *pf = (struct sg_policyfile *)&pf;
+    struct sg_error err;
+    char p[PATH_MAX];
+
+    make_folder(d, "profiles");
+    path_in(d, "profiles/bad.json", p);
+    replace(p, "not json");
+    path_in(d, "policy.yaml", p);
+    replace(p, WITH_FOLDER);
+    sg_error_clear(&err);
+    assert_int_equal(sg_policyfile_new(p, &pf, &err), SG_ERR_INVALID);
+    assert_null(pf);
+    assert_non_null(strstr(err.msg, "profiles/bad.json"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +429,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_policy_keeps_the_last_good_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_configmap_swap_is_seen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_server_without_a_good_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_changed_profile_is_read_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_broken_profile_keeps_the_last_good_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_configmap_swap_of_the_profiles_is_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_policy_without_the_section_forgets_the_folder, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(no_server_with_a_broken_profile, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "capability.h"
+#include "known.h"
 #include "policy.h"
 
 /* `yaml`, ending with `base: default` unless it names a base itself. */
@@ -369,6 +370,163 @@ static void aliases_are_bounded(void **state)
     free(yaml);
 }
 
+/* The profiles section: a folder is required, nodeFolder is a folder the
+ * kubelet's seccomp folder can hold, and every mistake names file:line. */
+static void profiles_section_errors_name_the_place(void **state)
+{
+    (void)state;
+    parse_fails("profiles:\n  nodeFolder: profiles\n",
+                "p.yaml:2:3: profiles needs a folder: where the known seccomp profiles are");
+    parse_fails("profiles: {}\n", "p.yaml:1:11: profiles needs a folder");
+    parse_fails("profiles:\n", "profiles needs a folder");
+    parse_fails("profiles:\n  folder: x\n  foldr: y\n",
+                "p.yaml:3:3: unknown key 'foldr' in profiles: it has folder and nodeFolder");
+    parse_fails("profiles:\n  folder: x\n  nodeFolder: /abs\n",
+                "p.yaml:3:15: profiles.nodeFolder '/abs' is an absolute path");
+    parse_fails("profiles:\n  folder: x\n  nodeFolder: ../x\n",
+                "p.yaml:3:15: profiles.nodeFolder '../x' contains a '..' segment");
+    parse_fails("profiles:\n  folder: x\n  nodeFolder: a/..\n", "contains a '..' segment");
+    parse_fails("profiles:\n  folder: x\n  nodeFolder: a/\n",
+                "p.yaml:3:15: profiles.nodeFolder 'a/' ends with '/'");
+    parse_fails("profiles:\n  folder: x\n  nodeFolder: \"\"\n",
+                "p.yaml:3:15: profiles.nodeFolder is empty");
+    parse_fails("profiles:\n  folder: \"\"\n", "p.yaml:2:11: profiles.folder is empty");
+    parse_fails("profiles:\n  folder: [x]\n", "profiles.folder must be a string, found a list");
+    parse_fails("profiles: [x]\n", "p.yaml:1:11: profiles must be a mapping, found a list");
+    parse_fails("profiles:\n  folder: x\n  folder: y\n", "p.yaml:3:3: duplicate key 'folder'");
+    /* One folder per policy: an override cannot name another. */
+    parse_fails("overrides:\n  - match: {namespaces: [a]}\n    profiles: {folder: x}\n",
+                "unknown key 'profiles' in an override");
+}
+
+/* Without the section there is no folder and nothing is judged by it; the
+ * node folder defaults to "profiles"; the section survives a dump. */
+static void profiles_section_defaults_and_dump(void **state)
+{
+    struct sg_policy *none = parse_ok("rules: {privileged: deny}\n");
+    struct sg_policy *folder_only = parse_ok("profiles:\n  folder: ../profiles\n");
+    struct sg_policy *both = parse_ok("profiles:\n  folder: /etc/sg/prof iles\n"
+                                      "  nodeFolder: team-a/seccomp\n");
+    struct sg_policy *again;
+    char *dump = sg_policy_dump(none), *a, *b;
+    (void)state;
+
+    assert_null(sg_policy_profiles_folder(none));
+    assert_string_equal(sg_policy_profiles_node_folder(none), "profiles");
+    assert_null(strstr(dump, "profiles:"));
+    free(dump);
+
+    assert_string_equal(sg_policy_profiles_folder(folder_only), "../profiles");
+    assert_string_equal(sg_policy_profiles_node_folder(folder_only), "profiles");
+    dump = sg_policy_dump(folder_only);
+    assert_non_null(strstr(dump, "profiles:\n  folder: \"../profiles\"\n"
+                                 "  nodeFolder: \"profiles\"\n"));
+    free(dump);
+
+    a = sg_policy_dump(both);
+    assert_non_null(strstr(a, "profiles:\n  folder: \"/etc/sg/prof iles\"\n"
+                              "  nodeFolder: \"team-a/seccomp\"\n"));
+    again = parse_ok(a);
+    assert_string_equal(sg_policy_profiles_folder(again), "/etc/sg/prof iles");
+    assert_string_equal(sg_policy_profiles_node_folder(again), "team-a/seccomp");
+    b = sg_policy_dump(again);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    sg_policy_free(none);
+    sg_policy_free(folder_only);
+    sg_policy_free(both);
+    sg_policy_free(again);
+}
+
+/* The two rules judge only with a folder; each level gives them the
+ * action docs/policy.md documents, and a policy file may set them. */
+static void localhost_rules_per_level(void **state)
+{
+    static const struct {
+        const char *yaml;
+        enum sg_action unknown, dangerous;
+    } cases[] = {
+        {"base: baseline\n", SG_ACTION_WARN, SG_ACTION_WARN},
+        {"base: restricted\n", SG_ACTION_DENY, SG_ACTION_WARN},
+        {"base: default\n", SG_ACTION_WARN, SG_ACTION_WARN},
+        {"rules: {seccomp-localhost-unknown: audit, seccomp-localhost-dangerous: deny}\n",
+         SG_ACTION_AUDIT, SG_ACTION_DENY},
+    };
+    struct sg_effective e;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_policy *p = parse_ok(cases[i].yaml);
+        resolve(p, "default", "alice", NULL, NULL, &e);
+        if (e.action[SG_RULE_LOCALHOST_UNKNOWN] != cases[i].unknown ||
+            e.action[SG_RULE_LOCALHOST_DANGEROUS] != cases[i].dangerous)
+            fail_msg("%s: unknown %d dangerous %d", cases[i].yaml,
+                     e.action[SG_RULE_LOCALHOST_UNKNOWN], e.action[SG_RULE_LOCALHOST_DANGEROUS]);
+        sg_policy_free(p);
+    }
+    parse_fails("rules: {seccomp-localhost-unknwn: deny}\n",
+                "unknown rule 'seccomp-localhost-unknwn'");
+}
+
+/* What the profiles folder taught a policy reaches every resolution, and
+ * a policy without it judges no Localhost profile by its file. */
+static void known_profiles_reach_the_effective_policy(void **state)
+{
+    struct sg_policy *p = parse_ok("profiles: {folder: x}\n"
+                                   "overrides:\n  - match: {namespaces: [dev]}\n"
+                                   "    rules: {seccomp-localhost-unknown: deny}\n");
+    struct sg_known *k = NULL, *k2 = NULL;
+    struct sg_effective e;
+    struct sg_error err;
+    (void)state;
+
+    resolve(p, "prod", "u", NULL, NULL, &e);
+    assert_null(e.known); /* the folder is not read yet: nothing is judged by it */
+    assert_int_equal(sg_known_new("x", &k, &err), 0);
+    sg_known_seal(k);
+    sg_policy_set_known(p, k);
+    assert_ptr_equal(sg_policy_known(p), k);
+    resolve(p, "prod", "u", NULL, NULL, &e);
+    assert_ptr_equal(e.known, k);
+    assert_int_equal(e.action[SG_RULE_LOCALHOST_UNKNOWN], SG_ACTION_WARN);
+    resolve(p, "dev", "u", NULL, NULL, &e);
+    assert_ptr_equal(e.known, k);
+    assert_int_equal(e.action[SG_RULE_LOCALHOST_UNKNOWN], SG_ACTION_DENY);
+    /* A second set replaces the first (which the policy frees). */
+    assert_int_equal(sg_known_new("y", &k2, &err), 0);
+    sg_known_seal(k2);
+    sg_policy_set_known(p, k2);
+    resolve(p, "prod", "u", NULL, NULL, &e);
+    assert_ptr_equal(e.known, k2);
+    sg_policy_free(p);
+}
+
+/* The Localhost profiles a policy injects, top level first, then each
+ * override in order: what a reload checks against the folder. */
+static void injected_localhost_profiles_are_listed(void **state)
+{
+    struct sg_policy *p = parse_ok(
+        "seccomp: {defaultProfile: {type: Localhost, localhostProfile: profiles/top.json}}\n"
+        "overrides:\n"
+        "  - match: {namespaces: [a]}\n    rules: {privileged: warn}\n"
+        "  - match: {namespaces: [b]}\n    seccomp: {defaultProfile: {type: RuntimeDefault}}\n"
+        "  - match: {namespaces: [c]}\n"
+        "    seccomp: {defaultProfile: {type: Localhost, localhostProfile: profiles/c.json}}\n");
+    struct sg_policy *none = parse_ok("rules: {privileged: deny}\n");
+    size_t iter = 0;
+    (void)state;
+
+    assert_string_equal(sg_policy_next_injected(p, &iter), "profiles/top.json");
+    assert_string_equal(sg_policy_next_injected(p, &iter), "profiles/c.json");
+    assert_null(sg_policy_next_injected(p, &iter));
+    assert_null(sg_policy_next_injected(p, &iter));
+    iter = 0;
+    assert_null(sg_policy_next_injected(none, &iter));
+    sg_policy_free(p);
+    sg_policy_free(none);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +540,11 @@ int main(void)
         cmocka_unit_test(dump_reads_back_to_the_same_policy),
         cmocka_unit_test(dump_escapes_what_yaml_would_not_read_back),
         cmocka_unit_test(aliases_are_bounded),
+        cmocka_unit_test(profiles_section_errors_name_the_place),
+        cmocka_unit_test(profiles_section_defaults_and_dump),
+        cmocka_unit_test(localhost_rules_per_level),
+        cmocka_unit_test(known_profiles_reach_the_effective_policy),
+        cmocka_unit_test(injected_localhost_profiles_are_listed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "json.h"
+#include "known.h"
 #include "mutate.h"
 #include "policy.h"
 #include "review.h"
@@ -867,6 +868,217 @@ static void appended_drops_count_as_injected(void **state)
     sg_policy_free(p);
 }
 
+/* ---- Localhost profiles judged by what their files do (known.h) ---------- */
+
+/* The facts profileset/ would read from manifests/profiles, and one file
+ * runc installs no filter for. */
+static struct sg_policy *known_policy(const char *yaml)
+{
+    static const struct sg_known_profile facts[] = {
+        {"profiles/audit.json", SG_KNOWN_PERMISSIVE,
+         "SCMP_ACT_LOG: every syscall it does not list runs (and is logged)", ""},
+        {"profiles/deny-mount.json", SG_KNOWN_ENFORCING, "unlisted syscalls fail", ""},
+        {"profiles/strict.json", SG_KNOWN_ENFORCING, "unlisted syscalls fail", "mount, umount2"},
+        {"profiles/empty.json", SG_KNOWN_UNCONFINED,
+         "no defaultAction and no syscalls: runc installs no filter", ""},
+    };
+    struct sg_policy *p = policy_of(yaml);
+    struct sg_known *k = NULL;
+    struct sg_error err;
+
+    assert_int_equal(sg_known_new("/etc/seccomp-guard/profiles", &k, &err), 0);
+    for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+        assert_int_equal(sg_known_add(k, &facts[i], &err), 0);
+    sg_known_seal(k);
+    sg_policy_set_known(p, k);
+    return p;
+}
+
+/* The warnings of a response, joined. */
+static void warnings_of(const struct result *r, char *out, size_t cap)
+{
+    const cJSON *w, *warnings = cJSON_GetObjectItem(r->resp, "warnings");
+
+    out[0] = '\0';
+    cJSON_ArrayForEach(w, warnings)
+    {
+        snprintf(out + strlen(out), cap - strlen(out), "%s\n", w->valuestring);
+    }
+}
+
+/* A Pod CREATE (`kind` and `group` for templates) judged under `p`: the
+ * verdict ("allow", "warn" or "deny") and, when given, a piece of the
+ * denial or of a warning. */
+static void known_case(const struct sg_policy *p, const char *group, const char *kind,
+                       const char *object, const char *want, const char *needle)
+{
+    char *body = review("v1", "CREATE", group, kind, "", object, NULL);
+    struct result r = run(p, SG_MODE_VALIDATE, body);
+    char warnings[4096];
+    const char *got;
+
+    assert_int_equal(r.rc, 0);
+    warnings_of(&r, warnings, sizeof(warnings));
+    got = !allowed(&r) ? "deny" : warnings[0] != '\0' ? "warn" : "allow";
+    if (strcmp(got, want) != 0)
+        fail_msg("%s, want %s, for %s: %s", got, want, object, r.bytes);
+    if (needle != NULL)
+        expect_in(strcmp(got, "deny") == 0 ? message(&r) : warnings, needle);
+    done(&r);
+    free(body);
+}
+
+#define POD_LEVEL(profile)                                                                         \
+    "{'metadata':{'name':'x'},'spec':{'securityContext':{'seccompProfile':{'type':'Localhost',"    \
+    "'localhostProfile':'" profile "'}},'containers':[{'name':'a','image':'i'}]}}"
+#define CONTAINER_LEVEL(profile)                                                                   \
+    "{'metadata':{'name':'x'},'spec':{'containers':[{'name':'a','image':'i','securityContext':"    \
+    "{'seccompProfile':{'type':'Localhost','localhostProfile':'" profile "'}}}]}}"
+
+/* A permissive profile is Unconfined by another name, wherever a pod
+ * names it: the pod or a container's field, either legacy annotation, a
+ * template; the message names the profile and its default action. */
+static void permissive_profile_is_judged_as_unconfined(void **state)
+{
+    struct sg_policy *p = known_policy("");
+    (void)state;
+
+    known_case(p, "", "Pod", POD_LEVEL("profiles/audit.json"), "deny",
+               "spec.securityContext.seccompProfile.localhostProfile: Localhost profile "
+               "\"profiles/audit.json\" is permissive (SCMP_ACT_LOG: every syscall");
+    known_case(p, "", "Pod", POD_LEVEL("profiles/audit.json"), "deny", "[seccomp-unconfined]");
+    known_case(p, "", "Pod", CONTAINER_LEVEL("profiles/audit.json"), "deny",
+               "spec.containers[0].securityContext.seccompProfile.localhostProfile: Localhost "
+               "profile \"profiles/audit.json\" is permissive (SCMP_ACT_LOG");
+    known_case(p, "", "Pod",
+               "{'spec':{'initContainers':[{'name':'i','securityContext':{'seccompProfile':"
+               "{'type':'Localhost','localhostProfile':'profiles/audit.json'}}}],"
+               "'containers':[{'name':'a'}]}}",
+               "deny", "spec.initContainers[0].securityContext.seccompProfile.localhostProfile");
+    known_case(p, "", "Pod",
+               "{'spec':{'containers':[{'name':'a'}],'ephemeralContainers':[{'name':'d',"
+               "'securityContext':{'seccompProfile':{'type':'Localhost','localhostProfile':"
+               "'profiles/audit.json'}}}]}}",
+               "deny", "spec.ephemeralContainers[0]");
+    /* The kubelet opens the same file for these spellings. */
+    known_case(p, "", "Pod", POD_LEVEL("./profiles//audit.json"), "deny", "SCMP_ACT_LOG");
+    known_case(p, "", "Pod",
+               "{'metadata':{'annotations':{'seccomp.security.alpha.kubernetes.io/pod':"
+               "'localhost/profiles/audit.json'}},'spec':{'containers':[{'name':'a'}]}}",
+               "deny",
+               "metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: Localhost "
+               "profile \"profiles/audit.json\" is permissive (SCMP_ACT_LOG");
+    known_case(p, "", "Pod",
+               "{'metadata':{'annotations':{'container.seccomp.security.alpha.kubernetes.io/a':"
+               "'localhost/profiles/audit.json'}},'spec':{'containers':[{'name':'a'}]}}",
+               "deny", "metadata.annotations[container.seccomp.security.alpha.kubernetes.io/a]");
+    /* Containers that set RuntimeDefault do not excuse the pod's field,
+     * as with Unconfined. */
+    known_case(p, "", "Pod",
+               "{'spec':{'securityContext':{'seccompProfile':{'type':'Localhost',"
+               "'localhostProfile':'profiles/audit.json'}},'containers':[{'name':'a',"
+               "'securityContext':{'seccompProfile':{'type':'RuntimeDefault'}}}]}}",
+               "deny", "[seccomp-unconfined]");
+    known_case(p, "apps", "Deployment",
+               "{'spec':{'template':" POD_LEVEL("profiles/audit.json") "}}", "deny",
+               "spec.template.spec.securityContext.seccompProfile.localhostProfile");
+    /* {} or null: runc installs no filter at all. */
+    known_case(p, "", "Pod", CONTAINER_LEVEL("profiles/empty.json"), "deny",
+               "Localhost profile \"profiles/empty.json\" is unconfined (no defaultAction");
+    sg_policy_free(p);
+}
+
+/* An enforcing profile passes; one that lets dangerous syscalls run warns
+ * naming them; one the folder lacks warns naming the folder. */
+static void enforcing_unknown_and_dangerous_profiles(void **state)
+{
+    struct sg_policy *p = known_policy("");
+    (void)state;
+
+    known_case(p, "", "Pod", POD_LEVEL("profiles/deny-mount.json"), "allow", NULL);
+    known_case(p, "", "Pod", CONTAINER_LEVEL("profiles/deny-mount.json"), "allow", NULL);
+    known_case(p, "", "Pod", POD_LEVEL("profiles/strict.json"), "warn",
+               "Localhost profile \"profiles/strict.json\" allows dangerous syscalls");
+    known_case(p, "", "Pod", POD_LEVEL("profiles/strict.json"), "warn",
+               "[seccomp-localhost-dangerous]");
+    known_case(p, "", "Pod", POD_LEVEL("profiles/nope.json"), "warn",
+               "Localhost profile \"profiles/nope.json\" is unknown");
+    known_case(p, "", "Pod", POD_LEVEL("profiles/nope.json"), "warn",
+               "[seccomp-localhost-unknown]");
+    known_case(p, "", "Pod",
+               "{'metadata':{'annotations':{'seccomp.security.alpha.kubernetes.io/pod':"
+               "'localhost/profiles/nope.json'}},'spec':{'containers':[{'name':'a'}]}}",
+               "warn", "[seccomp-localhost-unknown]");
+    /* A path Kubernetes refuses is that, not an unknown profile as well. */
+    known_case(p, "", "Pod", POD_LEVEL("profiles/../audit.json"), "deny", "[seccomp-invalid]");
+    sg_policy_free(p);
+
+    /* Each rule takes the policy's action; the full text names the folder
+     * and the syscalls. */
+    p = known_policy("rules: {seccomp-localhost-unknown: deny, seccomp-localhost-dangerous: "
+                     "deny}\n");
+    known_case(p, "", "Pod", POD_LEVEL("profiles/nope.json"), "deny",
+               "is not in the policy's profiles folder (/etc/seccomp-guard/profiles)");
+    known_case(p, "", "Pod", POD_LEVEL("profiles/strict.json"), "deny",
+               "lets dangerous syscalls run: mount, umount2");
+    known_case(p, "", "Pod", POD_LEVEL("profiles/deny-mount.json"), "allow", NULL);
+    sg_policy_free(p);
+    p = known_policy("rules: {seccomp-unconfined: warn}\n");
+    known_case(p, "", "Pod", POD_LEVEL("profiles/audit.json"), "warn", "[seccomp-unconfined]");
+    sg_policy_free(p);
+}
+
+/* Without a profiles folder nothing changes: the file is not judged. */
+static void without_a_folder_localhost_is_not_judged(void **state)
+{
+    struct sg_policy *p = policy_of("");
+    (void)state;
+
+    known_case(p, "", "Pod", POD_LEVEL("profiles/audit.json"), "allow", NULL);
+    known_case(p, "", "Pod", POD_LEVEL("profiles/nope.json"), "allow", NULL);
+    sg_policy_free(p);
+}
+
+/* The policy injects a Localhost profile: not when the folder knows it as
+ * permissive (the pod then stays as sent, judged seccomp-unset), still
+ * when it enforces or is unknown. */
+static void permissive_default_profile_is_not_injected(void **state)
+{
+    static const struct {
+        const char *profile;
+        bool known, injected;
+    } cases[] = {
+        {"profiles/audit.json", true, false}, {"./profiles/audit.json", true, false},
+        {"profiles/empty.json", true, false}, {"profiles/deny-mount.json", true, true},
+        {"profiles/nope.json", true, true},   {"profiles/audit.json", false, true},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char yaml[256];
+        snprintf(yaml, sizeof(yaml),
+                 "seccomp: {defaultProfile: {type: Localhost, localhostProfile: '%s'}}\n",
+                 cases[i].profile);
+        struct sg_policy *p = cases[i].known ? known_policy(yaml) : policy_of(yaml);
+        char *body =
+            review("v1", "CREATE", "", "Pod", "", "{'spec':{'containers':[{'name':'a'}]}}", NULL);
+        struct result r = run(p, SG_MODE_MUTATE, body);
+        char *patch = patch_of(&r);
+        bool injected = patch != NULL && strstr(patch, "seccompProfile") != NULL;
+        if (injected != cases[i].injected)
+            fail_msg("%s (%s folder): %s, want %s", cases[i].profile,
+                     cases[i].known ? "with" : "no", injected ? "injected" : "not injected",
+                     cases[i].injected ? "injected" : "not");
+        if (injected)
+            expect_in(patch, "\"localhostProfile\":\"");
+        assert_true(allowed(&r));
+        free(patch);
+        done(&r);
+        free(body);
+        sg_policy_free(p);
+    }
+}
+
 static void pointers_are_escaped_and_patches_apply(void **state)
 {
     char pointer[SG_POINTER_MAX] = "";
@@ -1073,6 +1285,10 @@ int main(void)
         cmocka_unit_test(mutation_patches),
         cmocka_unit_test(mutation_keeps_added_capabilities),
         cmocka_unit_test(appended_drops_count_as_injected),
+        cmocka_unit_test(permissive_profile_is_judged_as_unconfined),
+        cmocka_unit_test(enforcing_unknown_and_dangerous_profiles),
+        cmocka_unit_test(without_a_folder_localhost_is_not_judged),
+        cmocka_unit_test(permissive_default_profile_is_not_injected),
         cmocka_unit_test(pointers_are_escaped_and_patches_apply),
         cmocka_unit_test(deep_nesting_is_an_error_not_a_crash),
         cmocka_unit_test(json_the_cluster_reads_otherwise),

@@ -1,0 +1,346 @@
+/* test_dir.c - io/dir.h as the profiles folder relies on it: the files
+ * under a folder, recursively, sorted, by the suffix asked for; a
+ * ConfigMap's dot-named bookkeeping skipped and its `..data` swap seen as
+ * a change; a symlink to a file followed, one to a folder not (a link to /
+ * must not make the server walk the host); and every bound an error that
+ * names the folder, never a silently shorter list. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dir.h"
+
+struct dir {
+    char path[PATH_MAX];
+};
+
+static void path_in(const struct dir *d, const char *name, char *out)
+{
+    snprintf(out, PATH_MAX, "%s/%s", d->path, name);
+}
+
+static void put(const struct dir *d, const char *name, const char *text)
+{
+    char p[PATH_MAX];
+    FILE *f;
+
+    path_in(d, name, p);
+    f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void folder(const struct dir *d, const char *name)
+{
+    char p[PATH_MAX];
+
+    path_in(d, name, p);
+    assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void link_at(const struct dir *d, const char *target, const char *name)
+{
+    char p[PATH_MAX];
+
+    path_in(d, name, p);
+    assert_int_equal(symlink(target, p), 0);
+}
+
+/* The listing as "a, b/c" for one comparison that shows what differs. */
+static void expect_listing(const struct sg_dir_list *l, const char *want)
+{
+    char got[4096] = "";
+
+    for (size_t i = 0; i < l->n; i++)
+        snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? ", " : "",
+                 l->items[i].rel);
+    assert_string_equal(got, want);
+}
+
+static int setup(void **state)
+{
+    struct dir *d = calloc(1, sizeof(*d));
+
+    if (d == NULL)
+        return -1;
+    snprintf(d->path, sizeof(d->path), "/tmp/sg-test-dir.XXXXXX");
+    if (mkdtemp(d->path) == NULL)
+        return -1;
+    *state = d;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct dir *d = *state;
+    char cmd[PATH_MAX + 16];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
+    if (system(cmd) != 0)
+        return -1;
+    free(d);
+    return 0;
+}
+
+static void lists_matching_files_recursively_sorted(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list l;
+    struct sg_error err;
+
+    folder(d, "team-b");
+    folder(d, "team-a");
+    folder(d, "team-a/deep");
+    folder(d, "folder.json"); /* a folder is entered, never listed */
+    put(d, "z.json", "{}");
+    put(d, "a.json", "{}");
+    put(d, "notes.txt", "not a profile");
+    put(d, "a.json.bak", "{}");
+    put(d, "json", "{}");
+    put(d, "team-b/x.json", "{}");
+    put(d, "team-a/deep/y.json", "{}");
+    put(d, "folder.json/inner.json", "{}");
+    assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
+    expect_listing(&l, "a.json, folder.json/inner.json, team-a/deep/y.json, team-b/x.json, "
+                       "z.json");
+    assert_true(l.items[0].id.exists);
+    assert_int_equal(l.items[0].id.size, 2);
+    sg_dir_list_release(&l);
+    assert_int_equal(l.n, 0);
+
+    assert_int_equal(sg_dir_list(d->path, NULL, &l, &err), 0); /* every file */
+    expect_listing(&l, "a.json, a.json.bak, folder.json/inner.json, json, notes.txt, "
+                       "team-a/deep/y.json, team-b/x.json, z.json");
+    sg_dir_list_release(&l);
+}
+
+/* Dot names are a ConfigMap's bookkeeping or hidden: never listed, their
+ * folders never entered. A link to a file is the file; a dangling link
+ * and a link to a folder are nothing. */
+static void dot_names_skipped_links_to_folders_not_followed(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list l;
+    struct sg_error err;
+    char outside[PATH_MAX];
+
+    put(d, ".hidden.json", "{}");
+    folder(d, ".git");
+    put(d, ".git/x.json", "{}");
+    folder(d, "real");
+    put(d, "real/in.json", "{}");
+    link_at(d, "real", "alias");          /* a folder by another name: not entered */
+    link_at(d, "/", "root");              /* the host: not entered */
+    link_at(d, "real/in.json", "l.json"); /* a file by another name: listed */
+    link_at(d, "missing.json", "dangling.json");
+    assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
+    expect_listing(&l, "l.json, real/in.json");
+    /* The link's entry has the identity of the file it names. */
+    assert_true(l.items[0].id.ino == l.items[1].id.ino);
+    sg_dir_list_release(&l);
+
+    /* The top folder itself may be a link (a ConfigMap mount point is a
+     * folder, a test's may be a link): it is what was asked for. */
+    path_in(d, "top-link", outside);
+    assert_int_equal(symlink(d->path, outside), 0);
+    assert_int_equal(sg_dir_list(outside, ".json", &l, &err), 0);
+    expect_listing(&l, "l.json, real/in.json");
+    sg_dir_list_release(&l);
+}
+
+/* A ConfigMap volume: key -> ..data/key, ..data -> ..<timestamp>/. The
+ * listing shows the keys, and the kubelet's swap of ..data is a change. */
+static void configmap_layout_and_its_swap(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list before, after, again;
+    struct sg_error err;
+    char data[PATH_MAX], tmp[PATH_MAX];
+
+    folder(d, "..2026_12_05_07_00_00.1");
+    put(d, "..2026_12_05_07_00_00.1/audit.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
+    put(d, "..2026_12_05_07_00_00.1/strict.json", "{}");
+    link_at(d, "..2026_12_05_07_00_00.1", "..data");
+    link_at(d, "..data/audit.json", "audit.json");
+    link_at(d, "..data/strict.json", "strict.json");
+    assert_int_equal(sg_dir_list(d->path, ".json", &before, &err), 0);
+    expect_listing(&before, "audit.json, strict.json");
+    assert_int_equal(sg_dir_list(d->path, ".json", &again, &err), 0);
+    assert_true(sg_dir_list_equal(&before, &again)); /* nothing changed: equal */
+    sg_dir_list_release(&again);
+
+    folder(d, "..2026_12_05_07_01_00.2");
+    put(d, "..2026_12_05_07_01_00.2/audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
+    put(d, "..2026_12_05_07_01_00.2/strict.json", "{}");
+    path_in(d, "..data", data);
+    path_in(d, "..data_tmp", tmp);
+    assert_int_equal(symlink("..2026_12_05_07_01_00.2", tmp), 0);
+    assert_int_equal(rename(tmp, data), 0);
+    assert_int_equal(sg_dir_list(d->path, ".json", &after, &err), 0);
+    expect_listing(&after, "audit.json, strict.json");
+    assert_false(sg_dir_list_equal(&before, &after));
+    sg_dir_list_release(&before);
+    sg_dir_list_release(&after);
+}
+
+/* Any file added, removed or rewritten makes the listing differ. */
+static void changes_are_seen(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list a, b;
+    struct sg_error err;
+    char p[PATH_MAX];
+
+    put(d, "a.json", "{}");
+    put(d, "b.json", "{}");
+    assert_int_equal(sg_dir_list(d->path, ".json", &a, &err), 0);
+
+    put(d, "c.json", "{}");
+    assert_int_equal(sg_dir_list(d->path, ".json", &b, &err), 0);
+    assert_false(sg_dir_list_equal(&a, &b));
+    sg_dir_list_release(&b);
+    path_in(d, "c.json", p);
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(sg_dir_list(d->path, ".json", &b, &err), 0);
+    assert_true(sg_dir_list_equal(&a, &b));
+    sg_dir_list_release(&b);
+
+    put(d, "b.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}"); /* in place: size, mtime */
+    assert_int_equal(sg_dir_list(d->path, ".json", &b, &err), 0);
+    assert_false(sg_dir_list_equal(&a, &b));
+    sg_dir_list_release(&b);
+
+    path_in(d, "a.json", p);
+    assert_int_equal(unlink(p), 0);
+    put(d, "renamed.json", "{}");
+    assert_int_equal(sg_dir_list(d->path, ".json", &b, &err), 0);
+    assert_false(sg_dir_list_equal(&a, &b));
+    sg_dir_list_release(&b);
+    sg_dir_list_release(&a);
+}
+
+/* SG_DIR_MAX_DEPTH folders below the top are read; one more is an error
+ * naming where, not a profile silently left out. */
+static void depth_is_bounded(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list l;
+    struct sg_error err;
+    char rel[PATH_MAX] = "", file[PATH_MAX];
+
+    for (int i = 1; i <= SG_DIR_MAX_DEPTH; i++) {
+        snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "%sd%d", i > 1 ? "/" : "", i);
+        folder(d, rel);
+    }
+    snprintf(file, sizeof(file), "%s/deep.json", rel);
+    put(d, file, "{}");
+    assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].rel, file);
+    sg_dir_list_release(&l);
+
+    snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "/too-deep");
+    folder(d, rel);
+    sg_error_clear(&err);
+    assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), SG_ERR_LIMIT);
+    if (strstr(err.msg, d->path) == NULL || strstr(err.msg, "nest more than 8 deep") == NULL ||
+        strstr(err.msg, "too-deep") == NULL)
+        fail_msg("depth error: %s", err.msg);
+    sg_dir_list_release(&l);
+}
+
+static void file_count_is_bounded(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list l;
+    struct sg_error err;
+    char name[64];
+
+    folder(d, "sub");
+    for (int i = 0; i < SG_DIR_MAX_FILES; i++) {
+        snprintf(name, sizeof(name), "%s%04d.json", i % 2 ? "sub/" : "", i);
+        put(d, name, "");
+    }
+    put(d, "not-counted.txt", ""); /* other names are read, not listed */
+    assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
+    assert_int_equal(l.n, SG_DIR_MAX_FILES);
+    sg_dir_list_release(&l);
+
+    put(d, "one-more.json", "");
+    sg_error_clear(&err);
+    assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), SG_ERR_LIMIT);
+    if (strstr(err.msg, d->path) == NULL || strstr(err.msg, "more than 1024 files") == NULL)
+        fail_msg("count error: %s", err.msg);
+    sg_dir_list_release(&l);
+}
+
+/* Names read are bounded too, whatever their suffix: a folder of many
+ * files that are no profiles costs a bounded walk. */
+static void names_read_are_bounded(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list l;
+    struct sg_error err;
+    char name[64];
+
+    for (int i = 0; i < SG_DIR_MAX_ENTRIES; i++) {
+        snprintf(name, sizeof(name), "%05d.txt", i);
+        put(d, name, "");
+    }
+    sg_error_clear(&err);
+    assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), SG_ERR_LIMIT);
+    if (strstr(err.msg, "more than 16384 names") == NULL)
+        fail_msg("names error: %s", err.msg);
+    sg_dir_list_release(&l);
+}
+
+static void a_missing_folder_is_an_io_error_naming_it(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list l;
+    struct sg_error err;
+    char p[PATH_MAX];
+
+    path_in(d, "nowhere", p);
+    sg_error_clear(&err);
+    assert_int_equal(sg_dir_list(p, ".json", &l, &err), SG_ERR_IO);
+    assert_non_null(strstr(err.msg, p));
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+    assert_int_equal(l.n, 0);
+    sg_dir_list_release(&l);
+
+    /* A file where the folder should be. */
+    put(d, "file", "x");
+    path_in(d, "file", p);
+    assert_int_equal(sg_dir_list(p, ".json", &l, &err), SG_ERR_IO);
+    assert_non_null(strstr(err.msg, "Not a directory"));
+    sg_dir_list_release(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(lists_matching_files_recursively_sorted, setup, teardown),
+        cmocka_unit_test_setup_teardown(dot_names_skipped_links_to_folders_not_followed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(configmap_layout_and_its_swap, setup, teardown),
+        cmocka_unit_test_setup_teardown(changes_are_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(depth_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(file_count_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(names_read_are_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_missing_folder_is_an_io_error_naming_it, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
