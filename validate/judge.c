@@ -91,8 +91,9 @@ static void judge_known(struct judge *j, const char *subject, const char *path, 
         return;
     }
     if (k->dangerous[0] != '\0') {
-        sg_fmt_snprintf(brief, sizeof(brief), "%s: Localhost profile %s allows dangerous syscalls",
-                        subject, q);
+        sg_fmt_snprintf(brief, sizeof(brief),
+                        "%s: Localhost profile %s allows dangerous syscalls: %s", subject, q,
+                        k->dangerous);
         sg_report_add(j->report, SG_RULE_LOCALHOST_DANGEROUS,
                       j->eff->action[SG_RULE_LOCALHOST_DANGEROUS], sg_path_str(&j->path), brief,
                       "Localhost profile %s lets dangerous syscalls run: %s; remove them from "

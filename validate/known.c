@@ -48,46 +48,6 @@ static const struct entry *find(const struct sg_known *k, const char *key)
     return NULL;
 }
 
-int sg_known_add(struct sg_known *k, const struct sg_known_profile *p, struct sg_error *err)
-{
-    struct entry *e;
-
-    if (find(k, p->key) != NULL)
-        return sg_error_set(err, SG_ERR_INVALID, "%s: profile '%s' is given twice", k->folder,
-                            p->key);
-    if (k->n == SG_KNOWN_MAX)
-        return sg_error_set(err, SG_ERR_LIMIT, "%s: more than %d profiles (at '%s')", k->folder,
-                            SG_KNOWN_MAX, p->key);
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 16;
-        struct entry *grown = realloc(k->items, cap * sizeof(*grown));
-        if (grown == NULL)
-            return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        k->items = grown;
-        k->cap = cap;
-    }
-    e = &k->items[k->n];
-    memset(e, 0, sizeof(*e));
-    e->owned[0] = strdup(p->key);
-    e->owned[1] = strdup(p->why ? p->why : "");
-    e->owned[2] = strdup(p->dangerous ? p->dangerous : "");
-    if (!e->owned[0] || !e->owned[1] || !e->owned[2]) {
-        for (int i = 0; i < 3; i++)
-            free(e->owned[i]);
-        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-    }
-    e->pub = (struct sg_known_profile){e->owned[0], p->kind, e->owned[1], e->owned[2]};
-    k->n++;
-    return 0;
-}
-
-void sg_known_seal(struct sg_known *k)
-{
-    if (k->n > 0)
-        qsort(k->items, k->n, sizeof(*k->items), by_key);
-    k->sealed = true;
-}
-
 /* The kubelet joins its seccomp folder and the localhostProfile with Go's
  * filepath.Join, which cleans the path: "./profiles//audit.json/" is the
  * file "profiles/audit.json" is. (".." never gets here: the API server
@@ -111,6 +71,51 @@ static bool clean(const char *in, char *out, size_t cap)
     }
     out[n] = '\0';
     return true;
+}
+
+int sg_known_add(struct sg_known *k, const struct sg_known_profile *p, struct sg_error *err)
+{
+    char key[SG_KNOWN_KEY_MAX];
+    struct entry *e;
+
+    /* Stored as lookups clean theirs: a nodeFolder of "./profiles" must
+     * not make every key one that no pod's path finds. */
+    if (!clean(p->key, key, sizeof(key)) || key[0] == '\0')
+        return sg_error_set(err, SG_ERR_INVALID, "%s: profile path '%.200s' is empty or too long",
+                            k->folder, p->key);
+    if (find(k, key) != NULL)
+        return sg_error_set(err, SG_ERR_INVALID, "%s: profile '%s' is given twice", k->folder, key);
+    if (k->n == SG_KNOWN_MAX)
+        return sg_error_set(err, SG_ERR_LIMIT, "%s: more than %d profiles (at '%s')", k->folder,
+                            SG_KNOWN_MAX, key);
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 16;
+        struct entry *grown = realloc(k->items, cap * sizeof(*grown));
+        if (grown == NULL)
+            return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        k->items = grown;
+        k->cap = cap;
+    }
+    e = &k->items[k->n];
+    memset(e, 0, sizeof(*e));
+    e->owned[0] = strdup(key);
+    e->owned[1] = strdup(p->why ? p->why : "");
+    e->owned[2] = strdup(p->dangerous ? p->dangerous : "");
+    if (!e->owned[0] || !e->owned[1] || !e->owned[2]) {
+        for (int i = 0; i < 3; i++)
+            free(e->owned[i]);
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    }
+    e->pub = (struct sg_known_profile){e->owned[0], p->kind, e->owned[1], e->owned[2]};
+    k->n++;
+    return 0;
+}
+
+void sg_known_seal(struct sg_known *k)
+{
+    if (k->n > 0)
+        qsort(k->items, k->n, sizeof(*k->items), by_key);
+    k->sealed = true;
 }
 
 const struct sg_known_profile *sg_known_find(const struct sg_known *k, const char *key)

@@ -36,7 +36,8 @@ struct sg_known;
 /* An empty set; `folder` (copied) says where it was read, for messages. */
 int sg_known_new(const char *folder, struct sg_known **out, struct sg_error *err);
 
-/* Adds a profile (strings copied). SG_ERR_INVALID for a key given twice,
+/* Adds a profile (strings copied; the key cleaned as sg_known_find cleans
+ * a pod's path). SG_ERR_INVALID for a key given twice or empty once clean,
  * SG_ERR_LIMIT past SG_KNOWN_MAX, SG_ERR_NOMEM; err names the key. */
 int sg_known_add(struct sg_known *k, const struct sg_known_profile *p, struct sg_error *err);
 

@@ -128,7 +128,7 @@ static void lists_matching_files_recursively_sorted(void **state)
 /* Dot names are a ConfigMap's bookkeeping or hidden: never listed, their
  * folders never entered. A link to a file is the file; a dangling link
  * and a link to a folder are nothing. */
-static void dot_names_skipped_links_to_folders_not_followed(void **state)
+static void dot_names_skipped_links_to_folders_inside_followed(void **state)
 {
     struct dir *d = *state;
     struct sg_dir_list l;
@@ -140,14 +140,18 @@ static void dot_names_skipped_links_to_folders_not_followed(void **state)
     put(d, ".git/x.json", "{}");
     folder(d, "real");
     put(d, "real/in.json", "{}");
-    link_at(d, "real", "alias");          /* a folder by another name: not entered */
+    link_at(d, "real", "alias");          /* a folder inside by another name: entered, as a
+                                             ConfigMap's items[].path makes team-a -> ..data/team-a */
     link_at(d, "/", "root");              /* the host: not entered */
+    link_at(d, "..", "real/up");          /* a folder above the link: not entered (a loop) */
+    link_at(d, ".", "self");              /* the top folder itself: not entered */
     link_at(d, "real/in.json", "l.json"); /* a file by another name: listed */
     link_at(d, "missing.json", "dangling.json");
     assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
-    expect_listing(&l, "l.json, real/in.json");
-    /* The link's entry has the identity of the file it names. */
-    assert_true(l.items[0].id.ino == l.items[1].id.ino);
+    expect_listing(&l, "alias/in.json, l.json, real/in.json");
+    /* A link's entry has the identity of the file it names. */
+    assert_true(l.items[0].id.ino == l.items[2].id.ino);
+    assert_true(l.items[1].id.ino == l.items[2].id.ino);
     sg_dir_list_release(&l);
 
     /* The top folder itself may be a link (a ConfigMap mount point is a
@@ -155,7 +159,27 @@ static void dot_names_skipped_links_to_folders_not_followed(void **state)
     path_in(d, "top-link", outside);
     assert_int_equal(symlink(d->path, outside), 0);
     assert_int_equal(sg_dir_list(outside, ".json", &l, &err), 0);
-    expect_listing(&l, "l.json, real/in.json");
+    expect_listing(&l, "alias/in.json, l.json, real/in.json");
+    sg_dir_list_release(&l);
+}
+
+/* A ConfigMap volume with items[].path: team-a/app.json makes the folder
+ * team-a a link into ..data; its files are listed under team-a/. */
+static void configmap_item_paths_are_listed(void **state)
+{
+    struct dir *d = *state;
+    struct sg_dir_list l;
+    struct sg_error err;
+
+    folder(d, "..2026_12_05_07_00_00.1");
+    folder(d, "..2026_12_05_07_00_00.1/team-a");
+    put(d, "..2026_12_05_07_00_00.1/team-a/app.json", "{}");
+    put(d, "..2026_12_05_07_00_00.1/top.json", "{}");
+    link_at(d, "..2026_12_05_07_00_00.1", "..data");
+    link_at(d, "..data/team-a", "team-a");
+    link_at(d, "..data/top.json", "top.json");
+    assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
+    expect_listing(&l, "team-a/app.json, top.json");
     sg_dir_list_release(&l);
 }
 
@@ -332,7 +356,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(lists_matching_files_recursively_sorted, setup, teardown),
-        cmocka_unit_test_setup_teardown(dot_names_skipped_links_to_folders_not_followed, setup,
+        cmocka_unit_test_setup_teardown(configmap_item_paths_are_listed, setup, teardown),
+        cmocka_unit_test_setup_teardown(dot_names_skipped_links_to_folders_inside_followed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(configmap_layout_and_its_swap, setup, teardown),
         cmocka_unit_test_setup_teardown(changes_are_seen, setup, teardown),

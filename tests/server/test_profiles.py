@@ -95,10 +95,11 @@ def test_verdicts_by_what_the_files_do():
            "SCMP_ACT_LOG", "[seccomp-unconfined]")
     expect("./profiles//audit.json", "deny", "SCMP_ACT_LOG")
     expect("profiles/deny-mount.json", "allow")
-    # Warnings are the brief form (kubectl prints each on one line); check
-    # and a denial give the syscalls and the folder.
+    # Warnings are the brief form (kubectl prints each on one line), the
+    # syscalls named as far as it holds them; check and a denial give the
+    # whole list and the folder.
     expect("profiles/strict.json", "warn",
-           'Localhost profile "profiles/strict.json" allows dangerous syscalls',
+           'Localhost profile "profiles/strict.json" allows dangerous syscalls: mount, umount2 [',
            "[seccomp-localhost-dangerous]")
     expect("profiles/nope.json", "warn", 'Localhost profile "profiles/nope.json" is unknown',
            "[seccomp-localhost-unknown]")

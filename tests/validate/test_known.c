@@ -101,6 +101,29 @@ static void an_overlong_path_is_unknown(void **state)
     sg_known_free(k);
 }
 
+/* A set's keys are cleaned as a pod's path is: a nodeFolder written
+ * "./profiles" (or "profiles/") must not make every profile unknown, which
+ * would turn a permissive one's denial into an unknown one's warning. */
+static void keys_added_are_cleaned_too(void **state)
+{
+    static const char *const keys[] = {"./profiles//audit.json", "profiles/./team/a.json"};
+    static const enum sg_known_kind kinds[] = {SG_KNOWN_PERMISSIVE, SG_KNOWN_ENFORCING};
+    struct sg_known *k = set_of(keys, kinds, 2);
+    struct sg_known_profile empty = {"./", SG_KNOWN_ENFORCING, "x", ""};
+    struct sg_error err;
+    (void)state;
+
+    assert_non_null(sg_known_find(k, "profiles/audit.json"));
+    assert_int_equal(sg_known_find(k, "profiles/audit.json")->kind, SG_KNOWN_PERMISSIVE);
+    assert_string_equal(sg_known_at(k, 0)->key, "profiles/audit.json");
+    assert_non_null(sg_known_find(k, "profiles/team/a.json"));
+    sg_known_free(k);
+    assert_int_equal(sg_known_new("/f", &k, &err), 0);
+    assert_int_equal(sg_known_add(k, &empty, &err), SG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "empty"));
+    sg_known_free(k);
+}
+
 static void a_key_given_twice_is_refused_naming_it(void **state)
 {
     struct sg_known *k = NULL;
@@ -196,6 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_are_cleaned_as_the_kubelet_cleans_them),
         cmocka_unit_test(an_overlong_path_is_unknown),
+        cmocka_unit_test(keys_added_are_cleaned_too),
         cmocka_unit_test(a_key_given_twice_is_refused_naming_it),
         cmocka_unit_test(the_set_is_bounded),
         cmocka_unit_test(strings_are_copied_and_listed_in_key_order),

@@ -998,7 +998,8 @@ static void enforcing_unknown_and_dangerous_profiles(void **state)
     known_case(p, "", "Pod", POD_LEVEL("profiles/deny-mount.json"), "allow", NULL);
     known_case(p, "", "Pod", CONTAINER_LEVEL("profiles/deny-mount.json"), "allow", NULL);
     known_case(p, "", "Pod", POD_LEVEL("profiles/strict.json"), "warn",
-               "Localhost profile \"profiles/strict.json\" allows dangerous syscalls");
+               "Localhost profile \"profiles/strict.json\" allows dangerous syscalls: mount, "
+               "umount2 [");
     known_case(p, "", "Pod", POD_LEVEL("profiles/strict.json"), "warn",
                "[seccomp-localhost-dangerous]");
     known_case(p, "", "Pod", POD_LEVEL("profiles/nope.json"), "warn",
