@@ -14,7 +14,6 @@ struct walk {
     char real_top[PATH_MAX]; /* realpath of top, for symlinked folders */
     const char *suffix;
     struct sg_dir_list *out;
-    size_t cap;
     size_t seen; /* names read */
     struct sg_error *err;
 };
@@ -26,27 +25,33 @@ static bool has_suffix(const char *name, const char *suffix)
     return suffix == NULL || (n > s && strcmp(name + n - s, suffix) == 0);
 }
 
-static int add(struct walk *w, const char *rel, const struct stat *st)
+int sg_dir_list_add(struct sg_dir_list *l, const char *rel, const struct sg_file_id *id,
+                    struct sg_error *err)
 {
-    struct sg_dir_list *l = w->out;
-
-    if (l->n == SG_DIR_MAX_FILES)
-        return sg_error_set(w->err, SG_ERR_LIMIT, "%s: more than %d files", w->top,
-                            SG_DIR_MAX_FILES);
-    if (l->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 32;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
         struct sg_dir_entry *grown = realloc(l->items, cap * sizeof(*grown));
         if (grown == NULL)
-            return sg_error_set(w->err, SG_ERR_NOMEM, "out of memory");
+            return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         l->items = grown;
-        w->cap = cap;
+        l->cap = cap;
     }
     l->items[l->n].rel = strdup(rel);
     if (l->items[l->n].rel == NULL)
-        return sg_error_set(w->err, SG_ERR_NOMEM, "out of memory");
-    l->items[l->n].id = (struct sg_file_id){st->st_dev, st->st_ino, st->st_size, st->st_mtim, true};
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    l->items[l->n].id = id != NULL ? *id : (struct sg_file_id){0};
     l->n++;
     return 0;
+}
+
+static int add(struct walk *w, const char *rel, const struct stat *st)
+{
+    struct sg_file_id id = {st->st_dev, st->st_ino, st->st_size, st->st_mtim, true};
+
+    if (w->out->n == SG_DIR_MAX_FILES)
+        return sg_error_set(w->err, SG_ERR_LIMIT, "%s: more than %d files", w->top,
+                            SG_DIR_MAX_FILES);
+    return sg_dir_list_add(w->out, rel, &id, w->err);
 }
 
 static int walk_dir(struct walk *w, const char *rel, int depth);
@@ -84,7 +89,8 @@ static int visit(struct walk *w, const char *rel, const char *name, int depth)
         (size_t)snprintf(path, sizeof(path), "%s/%s", w->top, sub) >= sizeof(path))
         return sg_error_set(w->err, SG_ERR_LIMIT, "%s: a path under it is too long", w->top);
     if (lstat(path, &st) != 0)
-        return 0; /* gone since it was listed: the next listing sees it */
+        return errno == ENOENT ? 0 /* gone since it was listed: the next listing sees it */
+                               : sg_error_set(w->err, SG_ERR_IO, "%s: %s", path, strerror(errno));
     link = S_ISLNK(st.st_mode);
     if (link && stat(path, &st) != 0)
         return 0; /* a dangling link is no file */
@@ -113,7 +119,15 @@ static int walk_dir(struct walk *w, const char *rel, int depth)
     d = opendir(path);
     if (d == NULL)
         return sg_error_set(w->err, SG_ERR_IO, "%s: %s", path, strerror(errno));
-    while (rc == 0 && (e = readdir(d)) != NULL) {
+    while (rc == 0) {
+        errno = 0;
+        e = readdir(d);
+        if (e == NULL) {
+            /* A folder read half is a shorter list, which reads as files removed. */
+            if (errno != 0)
+                rc = sg_error_set(w->err, SG_ERR_IO, "%s: %s", path, strerror(errno));
+            break;
+        }
         if (++w->seen > SG_DIR_MAX_ENTRIES) {
             rc = sg_error_set(w->err, SG_ERR_LIMIT, "%s: more than %d names", w->top,
                               SG_DIR_MAX_ENTRIES);
@@ -137,14 +151,35 @@ int sg_dir_list(const char *dir, const char *suffix, struct sg_dir_list *out, st
     struct walk w = {.top = dir, .suffix = suffix, .out = out, .err = err};
     int rc;
 
-    out->items = NULL;
-    out->n = 0;
+    *out = (struct sg_dir_list){0};
     if (realpath(dir, w.real_top) == NULL)
         return sg_error_set(err, SG_ERR_IO, "%s: %s", dir, strerror(errno));
     rc = walk_dir(&w, "", 0);
-    if (rc == 0 && out->n > 1)
-        qsort(out->items, out->n, sizeof(*out->items), by_rel);
+    if (rc == 0)
+        sg_dir_list_sort(out);
     return rc;
+}
+
+void sg_dir_list_sort(struct sg_dir_list *l)
+{
+    size_t kept = 0;
+
+    if (l->n > 1)
+        qsort(l->items, l->n, sizeof(*l->items), by_rel);
+    for (size_t i = 0; i < l->n; i++) {
+        if (kept > 0 && strcmp(l->items[kept - 1].rel, l->items[i].rel) == 0)
+            free(l->items[i].rel);
+        else
+            l->items[kept++] = l->items[i];
+    }
+    l->n = kept;
+}
+
+bool sg_dir_list_has(const struct sg_dir_list *l, const char *rel)
+{
+    struct sg_dir_entry key = {.rel = (char *)rel};
+
+    return l->n > 0 && bsearch(&key, l->items, l->n, sizeof(*l->items), by_rel) != NULL;
 }
 
 bool sg_dir_list_equal(const struct sg_dir_list *a, const struct sg_dir_list *b)
@@ -164,6 +199,5 @@ void sg_dir_list_release(struct sg_dir_list *l)
     for (size_t i = 0; i < l->n; i++)
         free(l->items[i].rel);
     free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    *l = (struct sg_dir_list){0};
 }

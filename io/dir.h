@@ -30,14 +30,26 @@ struct sg_dir_entry {
 
 struct sg_dir_list {
     struct sg_dir_entry *items; /* sorted by rel */
-    size_t n;
+    size_t n, cap;
 };
 
 /* Lists the regular files under `dir` whose names end with `suffix` (NULL:
- * every file). *out is owned by the caller (sg_dir_list_release), also on
- * failure. Errors: SG_ERR_IO naming the folder and errno's text,
- * SG_ERR_LIMIT past a bound above, SG_ERR_NOMEM. */
+ * every file). All or nothing: a name that cannot be looked at (other than
+ * one gone since its folder was read) is an error, never a shorter list.
+ * *out is owned by the caller (sg_dir_list_release), also on failure.
+ * Errors: SG_ERR_IO naming the path and errno's text, SG_ERR_LIMIT past a
+ * bound above, SG_ERR_NOMEM. */
 int sg_dir_list(const char *dir, const char *suffix, struct sg_dir_list *out, struct sg_error *err);
+
+/* A list built by hand (names read from a file, identities taken one by
+ * one) starts as `{0}`. _add appends a copy of `rel` with `id` (NULL: none,
+ * exists false), with no bound: the caller bounds what it adds. SG_ERR_NOMEM.
+ * _sort sorts by rel and drops an entry whose rel is the one before it;
+ * _has looks up a sorted list. */
+int sg_dir_list_add(struct sg_dir_list *l, const char *rel, const struct sg_file_id *id,
+                    struct sg_error *err);
+void sg_dir_list_sort(struct sg_dir_list *l);
+bool sg_dir_list_has(const struct sg_dir_list *l, const char *rel);
 
 /* Same files, same identities. */
 bool sg_dir_list_equal(const struct sg_dir_list *a, const struct sg_dir_list *b);
