@@ -9,17 +9,34 @@
 #include "lint.h"
 #include "profile.h"
 
-/* The first fatal finding, for the error: what makes runc refuse it. */
-static int refuse(const char *name, const struct sg_findings *f, struct sg_error *err)
+/* The first finding that is fatal (`fatal`) or an error, as "path: message"
+ * into out->note; NULL when there is none. */
+static const struct sg_finding *first_error(const struct sg_findings *f, bool fatal,
+                                            struct sg_profileset_judged *out)
 {
     for (size_t i = 0; i < f->n; i++) {
         const struct sg_finding *x = &f->items[i];
-        if (x->fatal)
-            return sg_error_set(err, SG_ERR_INVALID,
-                                "%s: %s%s%s (the runtime would refuse this profile, or read it "
-                                "otherwise than seccomp-guard)",
-                                name, x->path, x->path[0] ? ": " : "", x->message);
+        if (fatal ? x->fatal : x->severity == SG_SEV_ERROR) {
+            snprintf(out->note, sizeof(out->note), "%s%s%s", x->path, x->path[0] ? ": " : "",
+                     x->message);
+            return x;
+        }
     }
+    return NULL;
+}
+
+/* The first fatal finding, for the error: what makes runc refuse it. */
+static int refuse(const char *name, const struct sg_findings *f, struct sg_profileset_judged *out,
+                  struct sg_error *err)
+{
+    const struct sg_finding *x = first_error(f, true, out);
+
+    out->refused = true;
+    if (x != NULL)
+        return sg_error_set(err, SG_ERR_INVALID,
+                            "%s: %s%s%s (the runtime would refuse this profile, or read it "
+                            "otherwise than seccomp-guard)",
+                            name, x->path, x->path[0] ? ": " : "", x->message);
     return sg_error_set(err, SG_ERR_INVALID, "%s: the runtime would refuse this profile", name);
 }
 
@@ -47,6 +64,7 @@ int sg_profileset_judge(const char *name, const char *text, size_t len,
     struct sg_lint lint;
     int rc;
 
+    memset(out, 0, sizeof(*out));
     sg_findings_init(&f);
     rc = sg_profile_parse(text, len, &p, &f, err);
     if (rc < 0) {
@@ -57,7 +75,8 @@ int sg_profileset_judge(const char *name, const char *text, size_t len,
     if (rc < 0)
         goto out;
     if (lint.refused || f.nomem) {
-        rc = f.nomem ? sg_error_set(err, SG_ERR_NOMEM, "out of memory") : refuse(name, &f, err);
+        rc =
+            f.nomem ? sg_error_set(err, SG_ERR_NOMEM, "out of memory") : refuse(name, &f, out, err);
         goto out;
     }
     out->kind = lint.verdict == SG_LINT_PERMISSIVE   ? SG_KNOWN_PERMISSIVE
@@ -65,6 +84,7 @@ int sg_profileset_judge(const char *name, const char *text, size_t len,
                                                      : SG_KNOWN_ENFORCING;
     snprintf(out->why, sizeof(out->why), "%s", lint.summary);
     list_dangerous(&lint, out->dangerous, sizeof(out->dangerous));
+    first_error(&f, false, out);
 out:
     sg_profile_free(p);
     sg_findings_release(&f);

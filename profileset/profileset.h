@@ -13,6 +13,7 @@
 #define SG_PROFILESET_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dir.h"
@@ -29,11 +30,19 @@ struct sg_profileset_judged {
     enum sg_known_kind kind;
     char why[256];       /* lint's summary: "SCMP_ACT_LOG: every syscall it does not list runs" */
     char dangerous[512]; /* "mount, umount2" or "" */
+    /* For a caller that words its own message (profile install): the
+     * first error lint found, "path: message", or "". When the runtime
+     * would refuse the profile (refused), the first fatal one; otherwise
+     * one the runtime accepts, such as textbook.json's that no program
+     * can start under it. */
+    char note[SG_ERROR_MSG_MAX];
+    bool refused; /* it parsed, and the runtime would refuse it */
 };
 
 /* Judges one profile's bytes (`name` is for messages). SG_ERR_INVALID or
  * SG_ERR_LIMIT, err naming the file and the first fatal finding, when the
- * runtime would refuse it or it is not read as runc reads it. */
+ * runtime would refuse it or it is not read as runc reads it. *out is
+ * cleared on entry; note and refused are set on a refusal too. */
 int sg_profileset_judge(const char *name, const char *text, size_t len,
                         struct sg_profileset_judged *out, struct sg_error *err);
 
