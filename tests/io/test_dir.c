@@ -163,6 +163,30 @@ static void dot_names_skipped_links_to_folders_inside_followed(void **state)
     sg_dir_list_release(&l);
 }
 
+/* A list built by hand (the installer's record of what it put on a node):
+ * sorted, a name given twice kept once, looked up by name. */
+static void lists_built_by_hand(void **state)
+{
+    struct sg_dir_list l = {0};
+    struct sg_file_id id = {.exists = true, .size = 7};
+    struct sg_error err;
+    (void)state;
+
+    assert_int_equal(sg_dir_list_add(&l, "b/x.json", &id, &err), 0);
+    assert_int_equal(sg_dir_list_add(&l, "a.json", NULL, &err), 0);
+    assert_int_equal(sg_dir_list_add(&l, "b/x.json", NULL, &err), 0);
+    sg_dir_list_sort(&l);
+    expect_listing(&l, "a.json, b/x.json");
+    assert_false(l.items[0].id.exists);
+    assert_true(sg_dir_list_has(&l, "a.json"));
+    assert_true(sg_dir_list_has(&l, "b/x.json"));
+    assert_false(sg_dir_list_has(&l, "b"));
+    assert_false(sg_dir_list_has(&l, "c.json"));
+    sg_dir_list_release(&l);
+    assert_int_equal(l.n, 0);
+    assert_false(sg_dir_list_has(&l, "a.json"));
+}
+
 /* A ConfigMap volume with items[].path: team-a/app.json makes the folder
  * team-a a link into ..data; its files are listed under team-a/. */
 static void configmap_item_paths_are_listed(void **state)
@@ -356,6 +380,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(lists_matching_files_recursively_sorted, setup, teardown),
+        cmocka_unit_test(lists_built_by_hand),
         cmocka_unit_test_setup_teardown(configmap_item_paths_are_listed, setup, teardown),
         cmocka_unit_test_setup_teardown(dot_names_skipped_links_to_folders_inside_followed, setup,
                                         teardown),
