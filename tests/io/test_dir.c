@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,40 +22,11 @@
 
 #include "dir.h"
 
-struct dir {
-    char path[PATH_MAX];
-};
-
-static void path_in(const struct dir *d, const char *name, char *out)
-{
-    snprintf(out, PATH_MAX, "%s/%s", d->path, name);
-}
-
-static void put(const struct dir *d, const char *name, const char *text)
-{
-    char p[PATH_MAX];
-    FILE *f;
-
-    path_in(d, name, p);
-    f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void folder(const struct dir *d, const char *name)
+static void link_at(const struct sg_scratch *d, const char *target, const char *name)
 {
     char p[PATH_MAX];
 
-    path_in(d, name, p);
-    assert_int_equal(mkdir(p, 0755), 0);
-}
-
-static void link_at(const struct dir *d, const char *target, const char *name)
-{
-    char p[PATH_MAX];
-
-    path_in(d, name, p);
+    sg_scratch_path(d, name, p);
     assert_int_equal(symlink(target, p), 0);
 }
 
@@ -68,49 +41,24 @@ static void expect_listing(const struct sg_dir_list *l, const char *want)
     assert_string_equal(got, want);
 }
 
-static int setup(void **state)
-{
-    struct dir *d = calloc(1, sizeof(*d));
-
-    if (d == NULL)
-        return -1;
-    snprintf(d->path, sizeof(d->path), "/tmp/sg-test-dir.XXXXXX");
-    if (mkdtemp(d->path) == NULL)
-        return -1;
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct dir *d = *state;
-    char cmd[PATH_MAX + 16];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-    if (system(cmd) != 0)
-        return -1;
-    free(d);
-    return 0;
-}
-
 static void lists_matching_files_recursively_sorted(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list l;
     struct sg_error err;
 
-    folder(d, "team-b");
-    folder(d, "team-a");
-    folder(d, "team-a/deep");
-    folder(d, "folder.json"); /* a folder is entered, never listed */
-    put(d, "z.json", "{}");
-    put(d, "a.json", "{}");
-    put(d, "notes.txt", "not a profile");
-    put(d, "a.json.bak", "{}");
-    put(d, "json", "{}");
-    put(d, "team-b/x.json", "{}");
-    put(d, "team-a/deep/y.json", "{}");
-    put(d, "folder.json/inner.json", "{}");
+    sg_scratch_folder(d, "team-b");
+    sg_scratch_folder(d, "team-a");
+    sg_scratch_folder(d, "team-a/deep");
+    sg_scratch_folder(d, "folder.json"); /* a folder is entered, never listed */
+    sg_scratch_put(d, "z.json", "{}");
+    sg_scratch_put(d, "a.json", "{}");
+    sg_scratch_put(d, "notes.txt", "not a profile");
+    sg_scratch_put(d, "a.json.bak", "{}");
+    sg_scratch_put(d, "json", "{}");
+    sg_scratch_put(d, "team-b/x.json", "{}");
+    sg_scratch_put(d, "team-a/deep/y.json", "{}");
+    sg_scratch_put(d, "folder.json/inner.json", "{}");
     assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
     expect_listing(&l, "a.json, folder.json/inner.json, team-a/deep/y.json, team-b/x.json, "
                        "z.json");
@@ -130,16 +78,16 @@ static void lists_matching_files_recursively_sorted(void **state)
  * and a link to a folder are nothing. */
 static void dot_names_skipped_links_to_folders_inside_followed(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list l;
     struct sg_error err;
     char outside[PATH_MAX];
 
-    put(d, ".hidden.json", "{}");
-    folder(d, ".git");
-    put(d, ".git/x.json", "{}");
-    folder(d, "real");
-    put(d, "real/in.json", "{}");
+    sg_scratch_put(d, ".hidden.json", "{}");
+    sg_scratch_folder(d, ".git");
+    sg_scratch_put(d, ".git/x.json", "{}");
+    sg_scratch_folder(d, "real");
+    sg_scratch_put(d, "real/in.json", "{}");
     link_at(d, "real", "alias");          /* a folder inside by another name: entered, as a
                                              ConfigMap's items[].path makes team-a -> ..data/team-a */
     link_at(d, "/", "root");              /* the host: not entered */
@@ -156,7 +104,7 @@ static void dot_names_skipped_links_to_folders_inside_followed(void **state)
 
     /* The top folder itself may be a link (a ConfigMap mount point is a
      * folder, a test's may be a link): it is what was asked for. */
-    path_in(d, "top-link", outside);
+    sg_scratch_path(d, "top-link", outside);
     assert_int_equal(symlink(d->path, outside), 0);
     assert_int_equal(sg_dir_list(outside, ".json", &l, &err), 0);
     expect_listing(&l, "alias/in.json, l.json, real/in.json");
@@ -191,14 +139,14 @@ static void lists_built_by_hand(void **state)
  * team-a a link into ..data; its files are listed under team-a/. */
 static void configmap_item_paths_are_listed(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list l;
     struct sg_error err;
 
-    folder(d, "..2026_12_05_07_00_00.1");
-    folder(d, "..2026_12_05_07_00_00.1/team-a");
-    put(d, "..2026_12_05_07_00_00.1/team-a/app.json", "{}");
-    put(d, "..2026_12_05_07_00_00.1/top.json", "{}");
+    sg_scratch_folder(d, "..2026_12_05_07_00_00.1");
+    sg_scratch_folder(d, "..2026_12_05_07_00_00.1/team-a");
+    sg_scratch_put(d, "..2026_12_05_07_00_00.1/team-a/app.json", "{}");
+    sg_scratch_put(d, "..2026_12_05_07_00_00.1/top.json", "{}");
     link_at(d, "..2026_12_05_07_00_00.1", "..data");
     link_at(d, "..data/team-a", "team-a");
     link_at(d, "..data/top.json", "top.json");
@@ -211,14 +159,15 @@ static void configmap_item_paths_are_listed(void **state)
  * listing shows the keys, and the kubelet's swap of ..data is a change. */
 static void configmap_layout_and_its_swap(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list before, after, again;
     struct sg_error err;
     char data[PATH_MAX], tmp[PATH_MAX];
 
-    folder(d, "..2026_12_05_07_00_00.1");
-    put(d, "..2026_12_05_07_00_00.1/audit.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
-    put(d, "..2026_12_05_07_00_00.1/strict.json", "{}");
+    sg_scratch_folder(d, "..2026_12_05_07_00_00.1");
+    sg_scratch_put(d, "..2026_12_05_07_00_00.1/audit.json",
+                   "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
+    sg_scratch_put(d, "..2026_12_05_07_00_00.1/strict.json", "{}");
     link_at(d, "..2026_12_05_07_00_00.1", "..data");
     link_at(d, "..data/audit.json", "audit.json");
     link_at(d, "..data/strict.json", "strict.json");
@@ -228,11 +177,11 @@ static void configmap_layout_and_its_swap(void **state)
     assert_true(sg_dir_list_equal(&before, &again)); /* nothing changed: equal */
     sg_dir_list_release(&again);
 
-    folder(d, "..2026_12_05_07_01_00.2");
-    put(d, "..2026_12_05_07_01_00.2/audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
-    put(d, "..2026_12_05_07_01_00.2/strict.json", "{}");
-    path_in(d, "..data", data);
-    path_in(d, "..data_tmp", tmp);
+    sg_scratch_folder(d, "..2026_12_05_07_01_00.2");
+    sg_scratch_put(d, "..2026_12_05_07_01_00.2/audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
+    sg_scratch_put(d, "..2026_12_05_07_01_00.2/strict.json", "{}");
+    sg_scratch_path(d, "..data", data);
+    sg_scratch_path(d, "..data_tmp", tmp);
     assert_int_equal(symlink("..2026_12_05_07_01_00.2", tmp), 0);
     assert_int_equal(rename(tmp, data), 0);
     assert_int_equal(sg_dir_list(d->path, ".json", &after, &err), 0);
@@ -245,33 +194,33 @@ static void configmap_layout_and_its_swap(void **state)
 /* Any file added, removed or rewritten makes the listing differ. */
 static void changes_are_seen(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list a, b;
     struct sg_error err;
     char p[PATH_MAX];
 
-    put(d, "a.json", "{}");
-    put(d, "b.json", "{}");
+    sg_scratch_put(d, "a.json", "{}");
+    sg_scratch_put(d, "b.json", "{}");
     assert_int_equal(sg_dir_list(d->path, ".json", &a, &err), 0);
 
-    put(d, "c.json", "{}");
+    sg_scratch_put(d, "c.json", "{}");
     assert_int_equal(sg_dir_list(d->path, ".json", &b, &err), 0);
     assert_false(sg_dir_list_equal(&a, &b));
     sg_dir_list_release(&b);
-    path_in(d, "c.json", p);
+    sg_scratch_path(d, "c.json", p);
     assert_int_equal(unlink(p), 0);
     assert_int_equal(sg_dir_list(d->path, ".json", &b, &err), 0);
     assert_true(sg_dir_list_equal(&a, &b));
     sg_dir_list_release(&b);
 
-    put(d, "b.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}"); /* in place: size, mtime */
+    sg_scratch_put(d, "b.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}"); /* in place: size, mtime */
     assert_int_equal(sg_dir_list(d->path, ".json", &b, &err), 0);
     assert_false(sg_dir_list_equal(&a, &b));
     sg_dir_list_release(&b);
 
-    path_in(d, "a.json", p);
+    sg_scratch_path(d, "a.json", p);
     assert_int_equal(unlink(p), 0);
-    put(d, "renamed.json", "{}");
+    sg_scratch_put(d, "renamed.json", "{}");
     assert_int_equal(sg_dir_list(d->path, ".json", &b, &err), 0);
     assert_false(sg_dir_list_equal(&a, &b));
     sg_dir_list_release(&b);
@@ -282,24 +231,24 @@ static void changes_are_seen(void **state)
  * naming where, not a profile silently left out. */
 static void depth_is_bounded(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list l;
     struct sg_error err;
     char rel[PATH_MAX] = "", file[PATH_MAX];
 
     for (int i = 1; i <= SG_DIR_MAX_DEPTH; i++) {
         snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "%sd%d", i > 1 ? "/" : "", i);
-        folder(d, rel);
+        sg_scratch_folder(d, rel);
     }
     snprintf(file, sizeof(file), "%s/deep.json", rel);
-    put(d, file, "{}");
+    sg_scratch_put(d, file, "{}");
     assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
     assert_int_equal(l.n, 1);
     assert_string_equal(l.items[0].rel, file);
     sg_dir_list_release(&l);
 
     snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "/too-deep");
-    folder(d, rel);
+    sg_scratch_folder(d, rel);
     sg_error_clear(&err);
     assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), SG_ERR_LIMIT);
     if (strstr(err.msg, d->path) == NULL || strstr(err.msg, "nest more than 8 deep") == NULL ||
@@ -310,22 +259,22 @@ static void depth_is_bounded(void **state)
 
 static void file_count_is_bounded(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list l;
     struct sg_error err;
     char name[64];
 
-    folder(d, "sub");
+    sg_scratch_folder(d, "sub");
     for (int i = 0; i < SG_DIR_MAX_FILES; i++) {
         snprintf(name, sizeof(name), "%s%04d.json", i % 2 ? "sub/" : "", i);
-        put(d, name, "");
+        sg_scratch_put(d, name, "");
     }
-    put(d, "not-counted.txt", ""); /* other names are read, not listed */
+    sg_scratch_put(d, "not-counted.txt", ""); /* other names are read, not listed */
     assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), 0);
     assert_int_equal(l.n, SG_DIR_MAX_FILES);
     sg_dir_list_release(&l);
 
-    put(d, "one-more.json", "");
+    sg_scratch_put(d, "one-more.json", "");
     sg_error_clear(&err);
     assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), SG_ERR_LIMIT);
     if (strstr(err.msg, d->path) == NULL || strstr(err.msg, "more than 1024 files") == NULL)
@@ -337,14 +286,14 @@ static void file_count_is_bounded(void **state)
  * files that are no profiles costs a bounded walk. */
 static void names_read_are_bounded(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list l;
     struct sg_error err;
     char name[64];
 
     for (int i = 0; i < SG_DIR_MAX_ENTRIES; i++) {
         snprintf(name, sizeof(name), "%05d.txt", i);
-        put(d, name, "");
+        sg_scratch_put(d, name, "");
     }
     sg_error_clear(&err);
     assert_int_equal(sg_dir_list(d->path, ".json", &l, &err), SG_ERR_LIMIT);
@@ -355,12 +304,12 @@ static void names_read_are_bounded(void **state)
 
 static void a_missing_folder_is_an_io_error_naming_it(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list l;
     struct sg_error err;
     char p[PATH_MAX];
 
-    path_in(d, "nowhere", p);
+    sg_scratch_path(d, "nowhere", p);
     sg_error_clear(&err);
     assert_int_equal(sg_dir_list(p, ".json", &l, &err), SG_ERR_IO);
     assert_non_null(strstr(err.msg, p));
@@ -369,8 +318,8 @@ static void a_missing_folder_is_an_io_error_naming_it(void **state)
     sg_dir_list_release(&l);
 
     /* A file where the folder should be. */
-    put(d, "file", "x");
-    path_in(d, "file", p);
+    sg_scratch_put(d, "file", "x");
+    sg_scratch_path(d, "file", p);
     assert_int_equal(sg_dir_list(p, ".json", &l, &err), SG_ERR_IO);
     assert_non_null(strstr(err.msg, "Not a directory"));
     sg_dir_list_release(&l);
@@ -379,17 +328,23 @@ static void a_missing_folder_is_an_io_error_naming_it(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(lists_matching_files_recursively_sorted, setup, teardown),
+        cmocka_unit_test_setup_teardown(lists_matching_files_recursively_sorted, sg_scratch_setup,
+                                        sg_scratch_teardown),
         cmocka_unit_test(lists_built_by_hand),
-        cmocka_unit_test_setup_teardown(configmap_item_paths_are_listed, setup, teardown),
-        cmocka_unit_test_setup_teardown(dot_names_skipped_links_to_folders_inside_followed, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(configmap_layout_and_its_swap, setup, teardown),
-        cmocka_unit_test_setup_teardown(changes_are_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(depth_is_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(file_count_is_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(names_read_are_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_missing_folder_is_an_io_error_naming_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(configmap_item_paths_are_listed, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(dot_names_skipped_links_to_folders_inside_followed,
+                                        sg_scratch_setup, sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(configmap_layout_and_its_swap, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(changes_are_seen, sg_scratch_setup, sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(depth_is_bounded, sg_scratch_setup, sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(file_count_is_bounded, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(names_read_are_bounded, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(a_missing_folder_is_an_io_error_naming_it, sg_scratch_setup,
+                                        sg_scratch_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

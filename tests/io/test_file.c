@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,15 +21,6 @@
 
 #include "file.h"
 
-struct dir {
-    char path[PATH_MAX];
-};
-
-static void path_in(const struct dir *d, const char *name, char *out)
-{
-    snprintf(out, PATH_MAX, "%s/%s", d->path, name);
-}
-
 static void put(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -37,7 +30,7 @@ static void put(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
-static size_t entries(const struct dir *d)
+static size_t entries(const struct sg_scratch *d)
 {
     DIR *dir = opendir(d->path);
     struct dirent *e;
@@ -52,38 +45,15 @@ static size_t entries(const struct dir *d)
     return n;
 }
 
-static int setup(void **state)
-{
-    struct dir *d = calloc(1, sizeof(*d));
-
-    snprintf(d->path, sizeof(d->path), "/tmp/sg-test-file.XXXXXX");
-    if (d == NULL || mkdtemp(d->path) == NULL)
-        return -1;
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct dir *d = *state;
-    char cmd[PATH_MAX + 16];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-    if (system(cmd) != 0)
-        return -1;
-    free(d);
-    return 0;
-}
-
 static void test_read_whole_file_with_nul_after(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_error err;
     struct sg_file_id id;
     char p[PATH_MAX], *text = NULL;
     size_t len = 0;
 
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "policy.yaml", p);
     put(p, "base: restricted\n");
     assert_int_equal(sg_file_read(p, 1024, &text, &len, &id, &err), 0);
     assert_int_equal(len, 17);
@@ -95,12 +65,12 @@ static void test_read_whole_file_with_nul_after(void **state)
 
 static void test_read_refuses_with_the_reason(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_error err;
     char p[PATH_MAX], *text = (char *)"x";
     size_t len = 1;
 
-    path_in(d, "big", p);
+    sg_scratch_path(d, "big", p);
     put(p, "0123456789");
     assert_int_equal(sg_file_read(p, 9, &text, &len, NULL, &err), SG_ERR_LIMIT);
     assert_null(text);
@@ -109,7 +79,7 @@ static void test_read_refuses_with_the_reason(void **state)
     assert_int_equal(sg_file_read(p, 10, &text, &len, NULL, &err), 0);
     free(text);
 
-    path_in(d, "missing", p);
+    sg_scratch_path(d, "missing", p);
     assert_int_equal(sg_file_read(p, 9, &text, &len, NULL, &err), SG_ERR_IO);
     assert_non_null(strstr(err.msg, "cannot open"));
     assert_non_null(strstr(err.msg, "missing"));
@@ -122,15 +92,15 @@ static void test_read_refuses_with_the_reason(void **state)
  * link: the path stays, what it names changes, and the identity shows it. */
 static void test_identity_follows_a_symlink_swap(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     char v1[PATH_MAX], v2[PATH_MAX], data[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX];
     struct sg_file_id before, after, again;
 
-    path_in(d, "v1", v1);
-    path_in(d, "v2", v2);
-    path_in(d, "..data", data);
-    path_in(d, "..data_tmp", tmp);
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "v1", v1);
+    sg_scratch_path(d, "v2", v2);
+    sg_scratch_path(d, "..data", data);
+    sg_scratch_path(d, "..data_tmp", tmp);
+    sg_scratch_path(d, "policy.yaml", p);
     assert_int_equal(mkdir(v1, 0755), 0);
     assert_int_equal(mkdir(v2, 0755), 0);
     snprintf(v1 + strlen(v1), sizeof(v1) - strlen(v1), "/policy.yaml");
@@ -158,13 +128,13 @@ static void test_identity_follows_a_symlink_swap(void **state)
 
 static void test_write_atomic_new_file_with_its_mode(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_error err;
     struct stat st;
     char p[PATH_MAX], *text = NULL;
     size_t len = 0;
 
-    path_in(d, "tls.key", p);
+    sg_scratch_path(d, "tls.key", p);
     assert_int_equal(sg_file_write_atomic(p, "secret", 6, 0600, false, &err), 0);
     assert_int_equal(stat(p, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
@@ -176,12 +146,12 @@ static void test_write_atomic_new_file_with_its_mode(void **state)
 
 static void test_write_atomic_refuses_or_replaces(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_error err;
     char p[PATH_MAX], *text = NULL;
     size_t len = 0;
 
-    path_in(d, "ca.crt", p);
+    sg_scratch_path(d, "ca.crt", p);
     put(p, "old");
     assert_int_equal(sg_file_write_atomic(p, "new", 3, 0644, false, &err), SG_ERR_EXISTS);
     assert_non_null(strstr(err.msg, "already exists"));
@@ -199,11 +169,11 @@ static void test_write_atomic_refuses_or_replaces(void **state)
 
 static void test_write_atomic_into_a_missing_folder_fails_cleanly(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_error err;
     char p[PATH_MAX];
 
-    path_in(d, "nowhere/tls.crt", p);
+    sg_scratch_path(d, "nowhere/tls.crt", p);
     assert_int_equal(sg_file_write_atomic(p, "x", 1, 0644, false, &err), SG_ERR_IO);
     assert_non_null(strstr(err.msg, "cannot create"));
     assert_int_equal(entries(d), 0);
@@ -211,17 +181,17 @@ static void test_write_atomic_into_a_missing_folder_fails_cleanly(void **state)
 
 static void test_make_dir(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_error err;
     struct stat st;
     char p[PATH_MAX];
 
-    path_in(d, "out", p);
+    sg_scratch_path(d, "out", p);
     assert_int_equal(sg_file_make_dir(p, 0700, &err), 0);
     assert_int_equal(stat(p, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
     assert_int_equal(sg_file_make_dir(p, 0700, &err), 0); /* there already: fine */
-    path_in(d, "plain", p);
+    sg_scratch_path(d, "plain", p);
     put(p, "");
     assert_int_equal(sg_file_make_dir(p, 0700, &err), SG_ERR_IO);
     assert_non_null(strstr(err.msg, "is not a directory"));
@@ -230,14 +200,19 @@ static void test_make_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_read_whole_file_with_nul_after, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_refuses_with_the_reason, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_identity_follows_a_symlink_swap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_atomic_new_file_with_its_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_atomic_refuses_or_replaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_whole_file_with_nul_after, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_read_refuses_with_the_reason, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_identity_follows_a_symlink_swap, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_write_atomic_new_file_with_its_mode, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_write_atomic_refuses_or_replaces, sg_scratch_setup,
+                                        sg_scratch_teardown),
         cmocka_unit_test_setup_teardown(test_write_atomic_into_a_missing_folder_fails_cleanly,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_make_dir, setup, teardown),
+                                        sg_scratch_setup, sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_make_dir, sg_scratch_setup, sg_scratch_teardown),
     };
 
     umask(022);

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,36 +24,6 @@
 #include "file.h"
 #include "profile.h"
 #include "profileset.h"
-
-struct dir {
-    char path[PATH_MAX];
-    char cwd[PATH_MAX]; /* restored by teardown: a test may chdir */
-};
-
-static void path_in(const struct dir *d, const char *name, char *out)
-{
-    snprintf(out, PATH_MAX, "%s/%s", d->path, name);
-}
-
-static void put(const struct dir *d, const char *name, const char *text)
-{
-    char p[PATH_MAX];
-    FILE *f;
-
-    path_in(d, name, p);
-    f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void folder(const struct dir *d, const char *name)
-{
-    char p[PATH_MAX];
-
-    path_in(d, name, p);
-    assert_int_equal(mkdir(p, 0755), 0);
-}
 
 /* A shipped profile's text, from manifests/profiles. */
 static char *shipped(const char *name, size_t *len)
@@ -79,33 +51,6 @@ static struct sg_policy *policy_of(const char *yaml)
     if (sg_policy_parse("policy.yaml", yaml, strlen(yaml), &p, &err) != 0)
         fail_msg("%s", err.msg);
     return p;
-}
-
-static int setup(void **state)
-{
-    struct dir *d = calloc(1, sizeof(*d));
-
-    if (d == NULL)
-        return -1;
-    snprintf(d->path, sizeof(d->path), "/tmp/sg-test-profileset.XXXXXX");
-    if (mkdtemp(d->path) == NULL || getcwd(d->cwd, sizeof(d->cwd)) == NULL)
-        return -1;
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct dir *d = *state;
-    char cmd[PATH_MAX + 16];
-
-    if (chdir(d->cwd) != 0)
-        return -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-    if (system(cmd) != 0)
-        return -1;
-    free(d);
-    return 0;
 }
 
 /* What a file does decides its kind: a default that lets unlisted calls
@@ -203,15 +148,15 @@ static void refused_profiles_are_errors_naming_the_file(void **state)
  * localhostProfile a pod writes for it. */
 static void keys_are_node_folder_and_path(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_dir_list listing = {0};
     struct sg_known *k = NULL;
     struct sg_error err;
 
-    folder(d, "team-a");
-    put(d, "audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
-    put(d, "team-a/app.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
-    put(d, "README.md", "not a profile: not read");
+    sg_scratch_folder(d, "team-a");
+    sg_scratch_put(d, "audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
+    sg_scratch_put(d, "team-a/app.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
+    sg_scratch_put(d, "README.md", "not a profile: not read");
     assert_int_equal(sg_profileset_load(d->path, "profiles", &k, &listing, &err), 0);
     assert_int_equal(sg_known_count(k), 2);
     assert_string_equal(sg_known_at(k, 0)->key, "profiles/audit.json");
@@ -233,23 +178,23 @@ static void keys_are_node_folder_and_path(void **state)
 /* One bad file fails the set: no half-read set is ever judged by. */
 static void one_bad_file_fails_the_set(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_known *k = (struct sg_known *)&k;
     struct sg_error err;
     char p[PATH_MAX], big[PATH_MAX];
     FILE *f;
 
-    folder(d, "team-a");
-    put(d, "audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
-    put(d, "team-a/broken.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\",");
+    sg_scratch_folder(d, "team-a");
+    sg_scratch_put(d, "audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
+    sg_scratch_put(d, "team-a/broken.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\",");
     sg_error_clear(&err);
     assert_int_equal(sg_profileset_load(d->path, "profiles", &k, NULL, &err), SG_ERR_INVALID);
     assert_null(k);
-    path_in(d, "team-a/broken.json", p);
+    sg_scratch_path(d, "team-a/broken.json", p);
     expect_in(err.msg, p);
 
-    put(d, "team-a/broken.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
-    path_in(d, "huge.json", big);
+    sg_scratch_put(d, "team-a/broken.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
+    sg_scratch_path(d, "huge.json", big);
     f = fopen(big, "w");
     assert_non_null(f);
     for (int i = 0; i < SG_PROFILE_MAX_BYTES / 8 + 1; i++)
@@ -261,7 +206,7 @@ static void one_bad_file_fails_the_set(void **state)
     expect_in(err.msg, big);
 
     assert_int_equal(unlink(big), 0);
-    path_in(d, "nowhere", p);
+    sg_scratch_path(d, "nowhere", p);
     sg_error_clear(&err);
     assert_int_equal(sg_profileset_load(p, "profiles", &k, NULL, &err), SG_ERR_IO);
     expect_in(err.msg, "profiles folder");
@@ -273,22 +218,22 @@ static void one_bad_file_fails_the_set(void **state)
  * policy's and is relative to the working folder, like any argument. */
 static void folder_resolution(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_profileset_info info;
     struct sg_policy *p;
     struct sg_error err;
     char pol[PATH_MAX], want[PATH_MAX];
 
-    folder(d, "policies");
-    folder(d, "profiles");
-    folder(d, "other");
-    put(d, "profiles/audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
-    put(d, "profiles/strict.json",
-        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"mount\"],"
-        "\"action\":\"SCMP_ACT_ALLOW\"}]}");
-    put(d, "profiles/quiet.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
-    put(d, "other/quiet.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
-    path_in(d, "policies/policy.yaml", pol);
+    sg_scratch_folder(d, "policies");
+    sg_scratch_folder(d, "profiles");
+    sg_scratch_folder(d, "other");
+    sg_scratch_put(d, "profiles/audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
+    sg_scratch_put(d, "profiles/strict.json",
+                   "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"mount\"],"
+                   "\"action\":\"SCMP_ACT_ALLOW\"}]}");
+    sg_scratch_put(d, "profiles/quiet.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
+    sg_scratch_put(d, "other/quiet.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
+    sg_scratch_path(d, "policies/policy.yaml", pol);
     assert_int_equal(chdir("/"), 0); /* nowhere near the policy */
 
     p = policy_of("profiles: {folder: ../profiles}\nbase: default\n");
@@ -307,7 +252,7 @@ static void folder_resolution(void **state)
     sg_profileset_info_release(&info);
 
     /* --profiles wins over the policy's folder. */
-    path_in(d, "other", want);
+    sg_scratch_path(d, "other", want);
     assert_int_equal(sg_profileset_attach(p, pol, want, &info, &err), 0);
     assert_string_equal(info.folder, want);
     assert_int_equal(info.n, 1);
@@ -343,7 +288,7 @@ static void folder_resolution(void **state)
  * with --profiles alone (the built-in policy), the folder is judged by. */
 static void no_folder_nothing_attached(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_profileset_info info;
     struct sg_policy *p = policy_of("base: default\n");
     struct sg_error err;
@@ -354,7 +299,7 @@ static void no_folder_nothing_attached(void **state)
     assert_null(sg_policy_known(p));
     sg_profileset_info_release(&info);
 
-    put(d, "a.json", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+    sg_scratch_put(d, "a.json", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
     assert_int_equal(sg_profileset_attach(p, NULL, d->path, NULL, &err), 0);
     assert_non_null(sg_known_find(sg_policy_known(p), "profiles/a.json"));
     sg_policy_free(p);
@@ -363,14 +308,14 @@ static void no_folder_nothing_attached(void **state)
 /* A failed read leaves the policy as it was and names the file. */
 static void a_failed_attach_changes_nothing(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_profileset_info info;
     struct sg_policy *p = policy_of("base: default\n");
     struct sg_error err;
     char bad[PATH_MAX];
 
-    put(d, "a.json", "{\"defaultAction\":\"SCMP_ACT_BOGUS\"}");
-    path_in(d, "a.json", bad);
+    sg_scratch_put(d, "a.json", "{\"defaultAction\":\"SCMP_ACT_BOGUS\"}");
+    sg_scratch_path(d, "a.json", bad);
     sg_error_clear(&err);
     assert_int_equal(sg_profileset_attach(p, NULL, d->path, &info, &err), SG_ERR_INVALID);
     expect_in(err.msg, bad);
@@ -384,13 +329,13 @@ static void a_failed_attach_changes_nothing(void **state)
  * so (mutation then injects nothing); an enforcing one is no warning. */
 static void a_permissive_injected_profile_is_reported(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_profileset_info info;
     struct sg_policy *p;
     struct sg_error err;
 
-    put(d, "audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
-    put(d, "quiet.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
+    sg_scratch_put(d, "audit.json", "{\"defaultAction\":\"SCMP_ACT_LOG\"}");
+    sg_scratch_put(d, "quiet.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}");
     p = policy_of("seccomp: {defaultProfile: {type: Localhost, localhostProfile: "
                   "profiles/quiet.json}}\n"
                   "overrides:\n  - match: {namespaces: [dev]}\n"
@@ -417,12 +362,17 @@ int main(void)
         cmocka_unit_test(profiles_are_judged_as_runc_loads_them),
         cmocka_unit_test(shipped_profiles),
         cmocka_unit_test(refused_profiles_are_errors_naming_the_file),
-        cmocka_unit_test_setup_teardown(keys_are_node_folder_and_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(one_bad_file_fails_the_set, setup, teardown),
-        cmocka_unit_test_setup_teardown(folder_resolution, setup, teardown),
-        cmocka_unit_test_setup_teardown(no_folder_nothing_attached, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_failed_attach_changes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_permissive_injected_profile_is_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(keys_are_node_folder_and_path, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(one_bad_file_fails_the_set, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(folder_resolution, sg_scratch_setup, sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(no_folder_nothing_attached, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(a_failed_attach_changes_nothing, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(a_permissive_injected_profile_is_reported, sg_scratch_setup,
+                                        sg_scratch_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,21 +18,14 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "policyfile.h"
 
 #define RESTRICTED "rules:\n  privileged: deny\nbase: restricted\n"
 #define BASELINE   "base: baseline\n"
 /* A restricted policy cut short: the base, last in a policy, is lost. */
 #define CUT "rules:\n  privileged: deny\n"
-
-struct dir {
-    char path[PATH_MAX];
-};
-
-static void path_in(const struct dir *d, const char *name, char *out)
-{
-    snprintf(out, PATH_MAX, "%s/%s", d->path, name);
-}
 
 /* Writes `text` to a new file and renames it over `path`: a new inode, as
  * an editor or kubectl cp leaves it. */
@@ -66,40 +59,15 @@ static bool serves_base(struct sg_policyfile *pf, const char *base)
     return ok;
 }
 
-static int setup(void **state)
-{
-    struct dir *d = calloc(1, sizeof(*d));
-
-    if (d == NULL)
-        return -1;
-    snprintf(d->path, sizeof(d->path), "/tmp/sg-test-policyfile.XXXXXX");
-    if (mkdtemp(d->path) == NULL)
-        return -1;
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct dir *d = *state;
-    char cmd[PATH_MAX + 16];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-    if (system(cmd) != 0)
-        return -1;
-    free(d);
-    return 0;
-}
-
 static void test_reload_only_what_changed(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = NULL;
     struct sg_error err;
     char p[PATH_MAX];
     bool reloaded = true;
 
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "policy.yaml", p);
     replace(p, RESTRICTED);
     assert_int_equal(sg_policyfile_new(p, &pf, &err), 0);
     assert_true(serves_base(pf, "restricted"));
@@ -120,14 +88,14 @@ static void test_reload_only_what_changed(void **state)
 
 static void test_bad_policy_keeps_the_last_good_one(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = NULL;
     struct sg_snapshot *before;
     struct sg_error err;
     char p[PATH_MAX], *dump;
     bool reloaded = true;
 
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "policy.yaml", p);
     replace(p, RESTRICTED);
     assert_int_equal(sg_policyfile_new(p, &pf, &err), 0);
     before = sg_policyfile_acquire(pf);
@@ -162,17 +130,17 @@ static void test_bad_policy_keeps_the_last_good_one(void **state)
  * renaming `..data` over the old link; policy.yaml -> ..data/policy.yaml. */
 static void test_configmap_swap_is_seen(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = NULL;
     struct sg_error err;
     char v1[PATH_MAX], v2[PATH_MAX], data[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX], f[PATH_MAX + 16];
     bool reloaded = false;
 
-    path_in(d, "..v1", v1);
-    path_in(d, "..v2", v2);
-    path_in(d, "..data", data);
-    path_in(d, "..data_tmp", tmp);
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "..v1", v1);
+    sg_scratch_path(d, "..v2", v2);
+    sg_scratch_path(d, "..data", data);
+    sg_scratch_path(d, "..data_tmp", tmp);
+    sg_scratch_path(d, "policy.yaml", p);
     assert_int_equal(mkdir(v1, 0755), 0);
     assert_int_equal(mkdir(v2, 0755), 0);
     snprintf(f, sizeof(f), "%s/policy.yaml", v1);
@@ -194,16 +162,16 @@ static void test_configmap_swap_is_seen(void **state)
 
 static void test_no_server_without_a_good_policy(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = (struct sg_policyfile *)&pf;
     struct sg_error err;
     char p[PATH_MAX];
 
-    path_in(d, "missing.yaml", p);
+    sg_scratch_path(d, "missing.yaml", p);
     assert_int_equal(sg_policyfile_new(p, &pf, &err), SG_ERR_IO);
     assert_null(pf);
     assert_non_null(strstr(err.msg, p));
-    path_in(d, "empty.yaml", p);
+    sg_scratch_path(d, "empty.yaml", p);
     replace(p, "");
     assert_int_equal(sg_policyfile_new(p, &pf, &err), SG_ERR_INVALID);
     assert_null(pf);
@@ -230,25 +198,25 @@ static int kind_in_force(struct sg_policyfile *pf, const char *key)
     return kind;
 }
 
-static void make_folder(const struct dir *d, const char *name)
+static void make_folder(const struct sg_scratch *d, const char *name)
 {
     char p[PATH_MAX];
 
-    path_in(d, name, p);
+    sg_scratch_path(d, name, p);
     assert_int_equal(mkdir(p, 0755), 0);
 }
 
 /* A policy beside its profiles folder, with profiles/app.json enforcing. */
-static struct sg_policyfile *start_with_folder(const struct dir *d)
+static struct sg_policyfile *start_with_folder(const struct sg_scratch *d)
 {
     struct sg_policyfile *pf = NULL;
     struct sg_error err;
     char p[PATH_MAX];
 
     make_folder(d, "profiles");
-    path_in(d, "profiles/app.json", p);
+    sg_scratch_path(d, "profiles/app.json", p);
     replace(p, ERRNO);
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "policy.yaml", p);
     replace(p, WITH_FOLDER);
     if (sg_policyfile_new(p, &pf, &err) != 0)
         fail_msg("%s", err.msg);
@@ -260,14 +228,14 @@ static struct sg_policyfile *start_with_folder(const struct dir *d)
  * pod naming it is then judged by what it does now. */
 static void a_changed_profile_is_read_again(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = start_with_folder(d);
     const struct sg_policyfile_status *st = sg_policyfile_status(pf);
     struct sg_error err;
     char p[PATH_MAX], folder[PATH_MAX];
     bool reloaded = true;
 
-    path_in(d, "profiles", folder);
+    sg_scratch_path(d, "profiles", folder);
     assert_true(st->has_folder);
     assert_string_equal(st->folder, folder); /* relative to the policy's folder */
     assert_int_equal(st->n_profiles, 1);
@@ -275,14 +243,14 @@ static void a_changed_profile_is_read_again(void **state)
     assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
     assert_false(reloaded); /* nothing changed: nothing read */
 
-    path_in(d, "profiles/app.json", p);
+    sg_scratch_path(d, "profiles/app.json", p);
     replace(p, LOG);
     assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
     assert_true(reloaded);
     assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_PERMISSIVE);
     assert_int_equal(st->n_permissive, 1);
 
-    path_in(d, "profiles/new.json", p); /* a file added */
+    sg_scratch_path(d, "profiles/new.json", p); /* a file added */
     replace(p, ERRNO);
     assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
     assert_true(reloaded);
@@ -299,14 +267,14 @@ static void a_changed_profile_is_read_again(void **state)
  * says the folder failed, and is not refused again on every tick. */
 static void a_broken_profile_keeps_the_last_good_set(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = start_with_folder(d);
     const struct sg_policyfile_status *st = sg_policyfile_status(pf);
     struct sg_error err;
     char p[PATH_MAX], moved[PATH_MAX];
     bool reloaded = true;
 
-    path_in(d, "profiles/app.json", p);
+    sg_scratch_path(d, "profiles/app.json", p);
     replace(p, REFUSED);
     sg_error_clear(&err);
     assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), SG_ERR_INVALID);
@@ -327,8 +295,8 @@ static void a_broken_profile_keeps_the_last_good_set(void **state)
 
     /* The folder gone (a volume remounting): refused once, kept, and read
      * again when it is back. */
-    path_in(d, "profiles", p);
-    path_in(d, "profiles.away", moved);
+    sg_scratch_path(d, "profiles", p);
+    sg_scratch_path(d, "profiles.away", moved);
     assert_int_equal(rename(p, moved), 0);
     sg_error_clear(&err);
     assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), SG_ERR_IO);
@@ -348,7 +316,7 @@ static void a_broken_profile_keeps_the_last_good_set(void **state)
  * is a change, and the keys stay the files' names. */
 static void a_configmap_swap_of_the_profiles_is_seen(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = NULL;
     struct sg_error err;
     char p[PATH_MAX], data[PATH_MAX], tmp[PATH_MAX];
@@ -357,16 +325,16 @@ static void a_configmap_swap_of_the_profiles_is_seen(void **state)
     make_folder(d, "profiles");
     make_folder(d, "profiles/..v1");
     make_folder(d, "profiles/..v2");
-    path_in(d, "profiles/..v1/app.json", p);
+    sg_scratch_path(d, "profiles/..v1/app.json", p);
     replace(p, ERRNO);
-    path_in(d, "profiles/..v2/app.json", p);
+    sg_scratch_path(d, "profiles/..v2/app.json", p);
     replace(p, LOG);
-    path_in(d, "profiles/..data", data);
-    path_in(d, "profiles/..data_tmp", tmp);
+    sg_scratch_path(d, "profiles/..data", data);
+    sg_scratch_path(d, "profiles/..data_tmp", tmp);
     assert_int_equal(symlink("..v1", data), 0);
-    path_in(d, "profiles/app.json", p);
+    sg_scratch_path(d, "profiles/app.json", p);
     assert_int_equal(symlink("..data/app.json", p), 0);
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "policy.yaml", p);
     replace(p, WITH_FOLDER);
     assert_int_equal(sg_policyfile_new(p, &pf, &err), 0);
     assert_int_equal(kind_in_force(pf, "profiles/app.json"), SG_KNOWN_ENFORCING);
@@ -384,19 +352,19 @@ static void a_configmap_swap_of_the_profiles_is_seen(void **state)
  * and the folder's changes no longer reload anything. */
 static void a_policy_without_the_section_forgets_the_folder(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = start_with_folder(d);
     struct sg_error err;
     char p[PATH_MAX];
     bool reloaded = false;
 
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "policy.yaml", p);
     replace(p, BASELINE);
     assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
     assert_true(reloaded);
     assert_false(sg_policyfile_status(pf)->has_folder);
     assert_int_equal(kind_in_force(pf, "profiles/app.json"), -2);
-    path_in(d, "profiles/app.json", p);
+    sg_scratch_path(d, "profiles/app.json", p);
     replace(p, LOG);
     assert_int_equal(sg_policyfile_reload(pf, false, &reloaded, &err), 0);
     assert_false(reloaded);
@@ -406,15 +374,15 @@ static void a_policy_without_the_section_forgets_the_folder(void **state)
 /* The server does not start with a profile the runtime would refuse. */
 static void no_server_with_a_broken_profile(void **state)
 {
-    struct dir *d = *state;
+    struct sg_scratch *d = *state;
     struct sg_policyfile *pf = (struct sg_policyfile *)&pf;
     struct sg_error err;
     char p[PATH_MAX];
 
     make_folder(d, "profiles");
-    path_in(d, "profiles/bad.json", p);
+    sg_scratch_path(d, "profiles/bad.json", p);
     replace(p, "not json");
-    path_in(d, "policy.yaml", p);
+    sg_scratch_path(d, "policy.yaml", p);
     replace(p, WITH_FOLDER);
     sg_error_clear(&err);
     assert_int_equal(sg_policyfile_new(p, &pf, &err), SG_ERR_INVALID);
@@ -425,16 +393,24 @@ static void no_server_with_a_broken_profile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reload_only_what_changed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_policy_keeps_the_last_good_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_configmap_swap_is_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_server_without_a_good_policy, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_changed_profile_is_read_again, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_broken_profile_keeps_the_last_good_set, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_configmap_swap_of_the_profiles_is_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_policy_without_the_section_forgets_the_folder, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(no_server_with_a_broken_profile, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_only_what_changed, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_policy_keeps_the_last_good_one, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_configmap_swap_is_seen, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_no_server_without_a_good_policy, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(a_changed_profile_is_read_again, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(a_broken_profile_keeps_the_last_good_set, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(a_configmap_swap_of_the_profiles_is_seen, sg_scratch_setup,
+                                        sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(a_policy_without_the_section_forgets_the_folder,
+                                        sg_scratch_setup, sg_scratch_teardown),
+        cmocka_unit_test_setup_teardown(no_server_with_a_broken_profile, sg_scratch_setup,
+                                        sg_scratch_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
