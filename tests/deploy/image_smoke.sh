@@ -1,9 +1,12 @@
 #!/bin/sh
 # The image run as the Deployment runs it: user 65532, read-only root, no
 # capabilities, no_new_privs, the runtime's default seccomp profile,
-# certificates and policy mounted read-only as the kubelet mounts them.
-# Checks /healthz, /readyz, a denial and a mutation over TLS from the host,
-# what the kernel says of the process, then a clean exit on SIGTERM.
+# certificates, policy and profiles mounted read-only as the kubelet mounts
+# them. Checks /healthz, /readyz, a denial, a permissive Localhost profile
+# refused and a mutation over TLS from the host, what the kernel says of
+# the process, then a clean exit on SIGTERM. Then the image as the
+# node-profiles DaemonSet runs it: `profile install` as uid 0 with no
+# capability installs the enforcing profiles and skips audit.json.
 #
 #   tests/deploy/image_smoke.sh [--binary PATH]   ($SG_IMAGE, default seccomp-guard:test)
 #
@@ -127,6 +130,16 @@ assert "RuntimeDefault" in json.dumps(patch), patch
 print("image-smoke: POST /mutate: pod with no profile gets", json.dumps(patch)[:200])
 EOF
 
+    # The profiles mounted beside the policy are what Localhost pods are
+    # judged by: the permissive one is refused as Unconfined.
+    review smoke-localhost '{"seccompProfile":{"type":"Localhost","localhostProfile":"profiles/audit.json"}}' \
+        >"$work/localhost.json"
+    curl_tls -f -H 'Content-Type: application/json' --data-binary @"$work/localhost.json" \
+        "$url/validate" >"$work/localhost.out" || die "POST /validate failed"
+    grep -q '"allowed":false' "$work/localhost.out" && grep -q 'SCMP_ACT_LOG' "$work/localhost.out" ||
+        die "profiles/audit.json was not refused as permissive: $(cat "$work/localhost.out")"
+    say "POST /validate: a pod under profiles/audit.json refused (SCMP_ACT_LOG), from the mounted profiles"
+
     podman stop -t 10 "$container" >/dev/null
     code=$(podman inspect --format '{{.State.ExitCode}}' "$container")
     [ "$code" = 0 ] || { podman logs "$container" >&2 || true; die "exit code $code after SIGTERM, want 0"; }
@@ -134,4 +147,24 @@ EOF
     say "smoke test passed"
 }
 
+# What the node-profiles DaemonSet runs, in the image, constrained as it
+# is (uid 0, no capability, read-only root): the enforcing profiles land
+# in the node's folder, the permissive one does not.
+install_once() {
+    mkdir -p "$work/node"
+    code=0
+    podman run --rm --network none --user 0:0 --read-only --cap-drop ALL \
+        --security-opt no-new-privileges \
+        -v "$repo/manifests/profiles:/profiles:ro" -v "$work/node:/host-seccomp" \
+        --entrypoint seccomp-guard "$IMAGE" profile install --from /profiles \
+        --to /host-seccomp/profiles >"$work/install.log" 2>&1 || code=$?
+    [ "$code" = 1 ] || { cat "$work/install.log" >&2; die "profile install exit $code, want 1 (audit.json skipped)"; }
+    for f in deny-mount.json strict.json; do
+        cmp -s "$repo/manifests/profiles/$f" "$work/node/profiles/$f" || die "profile install did not install $f"
+    done
+    [ ! -e "$work/node/profiles/audit.json" ] || die "profile install installed the permissive audit.json"
+    say "profile install in the image: enforcing profiles installed, audit.json skipped"
+}
+
 smoke
+install_once
