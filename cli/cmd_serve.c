@@ -30,7 +30,8 @@ struct opt {
 
 static const struct opt opts[] = {
     {"--policy", "FILE", OPT_PATH, CFG(policy_path), 0, 0,
-     "policy YAML (required); re-read when it changes and on SIGHUP"},
+     "policy YAML (required); re-read, with its profiles folder, when either changes and on "
+     "SIGHUP"},
     {"--tls-cert", "FILE", OPT_PATH, CFG(cert_path), 0, 0,
      "PEM certificate chain, leaf first (required); re-read on change"},
     {"--tls-key", "FILE", OPT_PATH, CFG(key_path), 0, 0,
@@ -98,7 +99,7 @@ static void usage(FILE *out)
                  "Serves POST /validate and /mutate (AdmissionReview), GET /healthz, /readyz and "
                  "/metrics over HTTPS (TLS 1.2+).\n"
                  "Logs one JSON line per decision on stdout and events on stderr. SIGHUP "
-                 "re-reads the policy and certificate;\n"
+                 "re-reads the policy (and its profiles) and certificate;\n"
                  "SIGTERM or SIGINT stops accepting, finishes requests in flight and exits 0.\n\n"
                  "options:\n");
     for (size_t i = 0; i < N_OPTS; i++) {
