@@ -112,6 +112,27 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+#define TMP_SUFFIX     ".tmp-"
+#define TMP_SUFFIX_LEN 13 /* TMP_SUFFIX and 8 hex digits */
+
+bool sg_file_temporary_of(const char *name, char *base, size_t cap)
+{
+    size_t n = strlen(name), inner;
+    const char *suffix;
+
+    if (n < TMP_SUFFIX_LEN + 2 || name[0] != '.')
+        return false;
+    suffix = name + n - TMP_SUFFIX_LEN;
+    if (strncmp(suffix, TMP_SUFFIX, 5) != 0 || strspn(suffix + 5, "0123456789abcdef") != 8)
+        return false;
+    inner = n - TMP_SUFFIX_LEN - 1;
+    if (inner >= cap)
+        return false;
+    memcpy(base, name + 1, inner);
+    base[inner] = '\0';
+    return true;
+}
+
 /* Creates a new file "<dir>/.<name>.tmp-XXXXXXXX" beside path with O_EXCL;
  * its name goes to tmp and its descriptor to *fd. */
 static int open_temporary(const char *path, mode_t mode, char *tmp, size_t tmp_size, int *fd,
@@ -127,7 +148,8 @@ static int open_temporary(const char *path, mode_t mode, char *tmp, size_t tmp_s
         /* The name only has to be new, not secret: O_EXCL makes it safe. */
         if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
             rnd = (unsigned)getpid() * 2654435761u + (unsigned)attempt;
-        n = snprintf(tmp, tmp_size, "%.*s.%s.tmp-%08x", dir_len, path, path + dir_len, rnd);
+        n = snprintf(tmp, tmp_size, "%.*s.%s" TMP_SUFFIX "%08x", dir_len, path, path + dir_len,
+                     rnd);
         if (n < 0 || (size_t)n >= tmp_size)
             return sg_error_set(err, SG_ERR_LIMIT, "path '%s' is too long", path);
         *fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);

@@ -48,6 +48,12 @@ int sg_file_read(const char *path, size_t max, char **out, size_t *len, struct s
  * not synced: see sg_file_sync_dir. Errors: SG_ERR_EXISTS when `path`
  * exists and !replace, SG_ERR_IO naming the file and errno's text,
  * SG_ERR_LIMIT for a path too long to name its temporary file. */
+/* Whether the file name `name` (no folder) is one sg_file_write_atomic
+ * gives its temporary files (".<name>.tmp-1234abcd"), with the name of
+ * the file it was for in `base` (cap bytes). For cleaning up after a writer
+ * that was killed between creating and renaming. */
+bool sg_file_temporary_of(const char *name, char *base, size_t cap);
+
 int sg_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool replace,
                          struct sg_error *err);
 

@@ -36,7 +36,6 @@
 #define RECORD_MAX_BYTES  (4 * 1024 * 1024)
 #define RECORD_MAX_NAMES  (2 * SG_DIR_MAX_FILES) /* `from`'s files, and some not removed */
 #define TMP_STALE_SECONDS 60 /* a temporary file older than this is a killed run's */
-#define TMP_SUFFIX_LEN    13 /* ".tmp-" and 8 hex digits: io/file.c's temporary names */
 #define WHY_MAX           1024
 #define EVENT_MAX         (SG_ERROR_MSG_MAX + 512) /* as server/log.c's event line */
 
@@ -431,18 +430,10 @@ static int record_write(const struct sg_install_opts *o, const struct sg_dir_lis
  * a temporary file io/file.c made for one of ours. */
 static bool is_our_temporary(const char *name)
 {
-    size_t n = strlen(name), inner;
-    const char *suffix;
     char base[NAME_MAX + 1];
 
-    if (n < TMP_SUFFIX_LEN + 2 || name[0] != '.')
-        return false;
-    suffix = name + n - TMP_SUFFIX_LEN;
-    if (strncmp(suffix, ".tmp-", 5) != 0 || strspn(suffix + 5, "0123456789abcdef") != 8)
-        return false;
-    inner = n - TMP_SUFFIX_LEN - 1;
-    snprintf(base, sizeof(base), "%.*s", (int)inner, name + 1);
-    return strcmp(base, SG_INSTALL_RECORD) == 0 || is_profile_name(base);
+    return sg_file_temporary_of(name, base, sizeof(base)) &&
+           (strcmp(base, SG_INSTALL_RECORD) == 0 || is_profile_name(base));
 }
 
 /* Best effort, and unlike io/dir: the names it wants start with '.', and

@@ -197,9 +197,28 @@ static void test_make_dir(void **state)
     assert_non_null(strstr(err.msg, "is not a directory"));
 }
 
+/* The names sg_file_write_atomic gives its temporary files are known as
+ * such, with the file they were for: a cleaner finds a killed run's. */
+static void test_temporary_names(void **state)
+{
+    char base[64];
+    (void)state;
+
+    assert_true(sg_file_temporary_of(".audit.json.tmp-0123abcd", base, sizeof(base)));
+    assert_string_equal(base, "audit.json");
+    assert_true(sg_file_temporary_of("..record.tmp-ffffffff", base, sizeof(base)));
+    assert_string_equal(base, ".record");
+    assert_false(sg_file_temporary_of("audit.json.tmp-0123abcd", base, sizeof(base)));
+    assert_false(sg_file_temporary_of(".audit.json.tmp-0123abcz", base, sizeof(base)));
+    assert_false(sg_file_temporary_of(".audit.json.tmp-0123abc", base, sizeof(base)));
+    assert_false(sg_file_temporary_of(".audit.json", base, sizeof(base)));
+    assert_false(sg_file_temporary_of(".audit.json.tmp-0123abcd", base, 5)); /* does not fit */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_temporary_names),
         cmocka_unit_test_setup_teardown(test_read_whole_file_with_nul_after, sg_scratch_setup,
                                         sg_scratch_teardown),
         cmocka_unit_test_setup_teardown(test_read_refuses_with_the_reason, sg_scratch_setup,
