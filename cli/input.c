@@ -93,21 +93,13 @@ int sg_input_policy(const char *path, const char *profiles, struct sg_policy **o
     int rc;
 
     *out = NULL;
-    if (path == NULL) {
-        rc = sg_policy_default(out, err);
-    } else {
+    if (path != NULL) {
         rc = sg_input_read(path, SG_POLICY_MAX_BYTES, &text, &len, err);
-        if (rc == 0)
-            rc = sg_policy_parse(strcmp(path, "-") == 0 ? "standard input" : path, text, len, out,
-                                 err);
-        free(text);
+        if (rc < 0)
+            return rc;
     }
-    /* The server attaches the same way (server/policyfile.c). */
-    if (rc == 0)
-        rc = sg_profileset_attach(*out, path, profiles, NULL, err);
-    if (rc < 0) {
-        sg_policy_free(*out);
-        *out = NULL;
-    }
+    rc = sg_profileset_policy(path, path && strcmp(path, "-") == 0 ? "standard input" : path, text,
+                              len, profiles, out, NULL, NULL, err);
+    free(text);
     return rc;
 }

@@ -223,3 +223,23 @@ void sg_profileset_info_release(struct sg_profileset_info *info)
 {
     sg_dir_list_release(&info->listing);
 }
+
+int sg_profileset_policy(const char *path, const char *name, const char *yaml, size_t len,
+                         const char *override, struct sg_policy **out,
+                         struct sg_profileset_info *info, bool *in_profiles, struct sg_error *err)
+{
+    int rc = yaml ? sg_policy_parse(name, yaml, len, out, err) : sg_policy_default(out, err);
+
+    if (in_profiles != NULL)
+        *in_profiles = false;
+    if (rc != 0)
+        return rc;
+    rc = sg_profileset_attach(*out, path, override, info, err);
+    if (rc != 0) {
+        if (in_profiles != NULL)
+            *in_profiles = true;
+        sg_policy_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}

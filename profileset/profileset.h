@@ -72,4 +72,14 @@ int sg_profileset_attach(struct sg_policy *policy, const char *policy_path, cons
 
 void sg_profileset_info_release(struct sg_profileset_info *info);
 
+/* The policy an entry point runs with, the one way serve, check, review
+ * and policy load one: `yaml` (`len` bytes; NULL: the built-in default)
+ * parsed, `name` in its messages, then its profiles attached as
+ * sg_profileset_attach does with `path` and `override`. On failure *out is
+ * NULL and *in_profiles (may be NULL) says whether the profiles were at
+ * fault. */
+int sg_profileset_policy(const char *path, const char *name, const char *yaml, size_t len,
+                         const char *override, struct sg_policy **out,
+                         struct sg_profileset_info *info, bool *in_profiles, struct sg_error *err);
+
 #endif

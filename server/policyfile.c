@@ -89,16 +89,8 @@ static int load(struct sg_policyfile *pf, struct sg_policy **out, struct sg_prof
     *in_profiles = false;
     rc = sg_file_read(pf->path, SG_POLICY_MAX_BYTES, &yaml, &len, NULL, err);
     if (rc == 0)
-        rc = sg_policy_parse(pf->path, yaml, len, out, err);
+        rc = sg_profileset_policy(pf->path, pf->path, yaml, len, NULL, out, info, in_profiles, err);
     free(yaml);
-    if (rc != 0)
-        return rc;
-    rc = sg_profileset_attach(*out, pf->path, NULL, info, err);
-    if (rc != 0) {
-        *in_profiles = true;
-        sg_policy_free(*out);
-        *out = NULL;
-    }
     return rc;
 }
 
