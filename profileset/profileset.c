@@ -10,33 +10,30 @@
 #include "profile.h"
 
 /* The first finding that is fatal (`fatal`) or an error, as "path: message"
- * into out->note; NULL when there is none. */
-static const struct sg_finding *first_error(const struct sg_findings *f, bool fatal,
-                                            struct sg_profileset_judged *out)
+ * into out->note; false when there is none. */
+static bool first_error(const struct sg_findings *f, bool fatal, struct sg_profileset_judged *out)
 {
     for (size_t i = 0; i < f->n; i++) {
         const struct sg_finding *x = &f->items[i];
         if (fatal ? x->fatal : x->severity == SG_SEV_ERROR) {
             snprintf(out->note, sizeof(out->note), "%s%s%s", x->path, x->path[0] ? ": " : "",
                      x->message);
-            return x;
+            return true;
         }
     }
-    return NULL;
+    return false;
 }
 
 /* The first fatal finding, for the error: what makes runc refuse it. */
 static int refuse(const char *name, const struct sg_findings *f, struct sg_profileset_judged *out,
                   struct sg_error *err)
 {
-    const struct sg_finding *x = first_error(f, true, out);
-
     out->refused = true;
-    if (x != NULL)
+    if (first_error(f, true, out))
         return sg_error_set(err, SG_ERR_INVALID,
-                            "%s: %s%s%s (the runtime would refuse this profile, or read it "
+                            "%s: %s (the runtime would refuse this profile, or read it "
                             "otherwise than seccomp-guard)",
-                            name, x->path, x->path[0] ? ": " : "", x->message);
+                            name, out->note);
     return sg_error_set(err, SG_ERR_INVALID, "%s: the runtime would refuse this profile", name);
 }
 

@@ -319,9 +319,10 @@ static int init_parts(struct sg_server *s, struct sg_error *err)
                             err);
 }
 
-/* The policy in force, and its profiles: what an operator checks after a
- * reload (a permissive profile among them is judged as Unconfined). */
-static void log_policy(struct sg_server *s, const char *event, const char *what)
+/* The policy now in force, and its profiles: logged (what an operator
+ * checks after a reload: a permissive profile among them is judged as
+ * Unconfined) and counted. */
+static void policy_in_force(struct sg_server *s, const char *event, const char *what)
 {
     const struct sg_policyfile_status *st = sg_policyfile_status(s->handler.policy);
 
@@ -374,7 +375,7 @@ int sg_server_start(const struct sg_server_config *cfg, struct sg_server **out,
                  cfg->listen, sg_listener_port(s->listener), s->n_daemons, cfg->policy_path,
                  cfg->cert_path,
                  cfg->client_ca_path != NULL ? ", client certificates required" : "");
-    log_policy(s, "policy", "in force");
+    policy_in_force(s, "policy", "in force");
     sg_pem_format_time(sg_tls_store_not_after(s->handler.tls), until, sizeof(until));
     sg_log_event(&s->log, "info", "certificate", "certificate '%s' valid until %s (%lld seconds)",
                  cfg->cert_path, until,
@@ -421,7 +422,7 @@ static void reload(struct sg_server *s, bool force)
         reload_failed(s, &err);
     } else if (reloaded) {
         sg_metrics_policy_reload(h->metrics, true);
-        log_policy(s, "policy-reload", "reloaded");
+        policy_in_force(s, "policy-reload", "reloaded");
     }
     sg_error_clear(&err);
     if (sg_tls_store_reload(h->tls, force, &reloaded, &err) != 0) {
