@@ -66,9 +66,9 @@ static int join(char *out, size_t size, const char *a, const char *b)
 
 static bool is_profile_name(const char *name)
 {
-    size_t n = strlen(name);
+    size_t n = strlen(name), s = strlen(SG_PROFILESET_SUFFIX);
 
-    return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".json") == 0;
+    return name[0] != '.' && n > s && strcmp(name + n - s, SG_PROFILESET_SUFFIX) == 0;
 }
 
 /* A path the record may name: relative, no empty, `.` or `..`-led segment
@@ -572,7 +572,7 @@ static enum sg_install_status sync_run(struct sync *s)
     int start;
 
     sg_error_clear(&err);
-    if (sg_dir_list(o->from, ".json", &s->from, &err) < 0) {
+    if (sg_profileset_list(o->from, &s->from, &err) < 0) {
         sg_dir_list_release(&s->from); /* a part of it means nothing */
         say(o, "error", "sync", "%s; nothing installed or removed", err.msg);
         return SG_INSTALL_UNUSABLE;
@@ -646,7 +646,7 @@ void sg_install_snapshot_take(const struct sg_install_opts *o,
 {
     struct sg_error err;
 
-    now->valid = sg_dir_list(o->from, ".json", &now->from, &err) == 0;
+    now->valid = sg_profileset_list(o->from, &now->from, &err) == 0;
     if (!now->valid)
         sg_dir_list_release(&now->from); /* as sg_install_sync leaves it */
     snapshot_to(o, &last->to, &now->to);

@@ -115,6 +115,11 @@ static int load_one(struct sg_known *k, const char *folder, const char *node_fol
     return sg_known_add(k, &(struct sg_known_profile){key, j.kind, j.why, j.dangerous}, err);
 }
 
+int sg_profileset_list(const char *folder, struct sg_dir_list *out, struct sg_error *err)
+{
+    return sg_dir_list(folder, SG_PROFILESET_SUFFIX, out, err);
+}
+
 int sg_profileset_load(const char *folder, const char *node_folder, struct sg_known **out,
                        struct sg_dir_list *listing, struct sg_error *err)
 {
@@ -124,7 +129,7 @@ int sg_profileset_load(const char *folder, const char *node_folder, struct sg_kn
     int rc;
 
     *out = NULL;
-    rc = sg_dir_list(folder, ".json", &files, err);
+    rc = sg_profileset_list(folder, &files, err);
     if (rc < 0) {
         sg_error_prefix(err, "profiles folder");
         goto out;

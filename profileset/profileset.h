@@ -21,6 +21,13 @@
 #include "known.h"
 #include "policy.h"
 
+/* The files of a profiles folder that are profiles: the webhook's set, the
+ * server's change detection and the node installer all list these. */
+#define SG_PROFILESET_SUFFIX ".json"
+
+/* The profiles below `folder` (sg_dir_list of *SG_PROFILESET_SUFFIX). */
+int sg_profileset_list(const char *folder, struct sg_dir_list *out, struct sg_error *err);
+
 /* Bound on all the bytes one set reads (each file is at most
  * SG_PROFILE_MAX_BYTES). */
 #define SG_PROFILESET_MAX_BYTES (64 * 1024 * 1024)

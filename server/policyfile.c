@@ -69,7 +69,7 @@ static bool profiles_changed(struct sg_policyfile *pf)
 
     if (pf->folder[0] == '\0')
         return false;
-    failed = sg_dir_list(pf->folder, ".json", &now, &ignored) < 0;
+    failed = sg_profileset_list(pf->folder, &now, &ignored) < 0;
     changed = failed != pf->seen_failed || (!failed && !sg_dir_list_equal(&now, &pf->seen));
     sg_dir_list_release(&pf->seen);
     pf->seen = now;
